@@ -1,0 +1,64 @@
+"""Composition root: assembles the API process from the domain packages.
+
+This is the only module of `jcoc` that may import `ingest`, `camera_bridge` or
+`dashboard`; the rest of the core never does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from jcoc import health
+from jcoc.auth import router as auth_router
+from jcoc.bus import create_bus
+from jcoc.config import Settings, get_settings
+from jcoc.db.engine import create_engine, detect_flavor, session_factory
+
+log = logging.getLogger(__name__)
+
+# Routes reachable without any token. Everything else must depend on an auth dependency;
+# tests/test_routes_auth.py enforces it.
+PUBLIC_PATHS = {"/healthz", "/readyz", *auth_router.PUBLIC}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The FastAPI application for `settings`."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        try:
+            app.state.flavor = await detect_flavor(engine)
+        except Exception:
+            # Start anyway: /readyz reports it and requests get 503 until it is back.
+            log.warning("database unreachable at start; will keep trying", exc_info=True)
+            app.state.flavor = "unknown"
+        app.state.bus = create_bus(settings.redis_url)
+        await app.state.bus.start()
+        try:
+            yield
+        finally:
+            await app.state.bus.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="JCOC — Jambi City Operation Center",
+        version="0.1.0",
+        description=(
+            "API pusat pemantauan Kota Jambi / the Jambi City Operation Center API. "
+            "Agencies push with `Authorization: Bearer <api key>`; people log in at "
+            "`/api/v1/auth/login`; wall displays use a kiosk token."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(health.router)
+    app.include_router(auth_router.router)
+    return app

@@ -1,0 +1,178 @@
+"""Creating and resolving API keys, kiosk tokens, users and login sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jcoc.auth import security
+from jcoc.auth.models import ApiKey, KioskToken, LoginSession, Role, User
+from jcoc.db.base import utcnow
+from jcoc.opd.models import Agency
+
+
+@dataclass(frozen=True)
+class NewSecret:
+    """A just-created secret: `token` is shown once and never stored."""
+
+    id: int
+    token: str
+    prefix: str
+
+
+async def create_api_key(*, db_session: AsyncSession, agency: Agency, name: str = "") -> NewSecret:
+    """Create an API key for one agency; returns the key in clear text once."""
+    token = security.new_token(security.API_KEY_PREFIX)
+    key = ApiKey(
+        agency_id=agency.id,
+        name=name,
+        prefix=security.display_prefix(token),
+        key_hash=security.token_hash(token),
+    )
+    db_session.add(key)
+    await db_session.flush()
+    return NewSecret(id=key.id, token=token, prefix=key.prefix)
+
+
+async def agency_for_api_key(
+    *, db_session: AsyncSession, token: str
+) -> tuple[ApiKey, Agency] | None:
+    """The (key, agency) a live API key belongs to, or None."""
+    row = (
+        await db_session.execute(
+            select(ApiKey, Agency)
+            .join(Agency, Agency.id == ApiKey.agency_id)
+            .where(ApiKey.key_hash == security.token_hash(token), ApiKey.revoked_at.is_(None))
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def revoke_api_key(*, db_session: AsyncSession, key_id: int) -> bool:
+    """Revoke an API key; False when it does not exist."""
+    key = await db_session.get(ApiKey, key_id)
+    if key is None:
+        return False
+    key.revoked_at = key.revoked_at or utcnow()
+    return True
+
+
+async def create_kiosk_token(*, db_session: AsyncSession, name: str) -> NewSecret:
+    """Create a viewer-only token for a wall display; returned in clear text once."""
+    token = security.new_token(security.KIOSK_PREFIX)
+    kiosk = KioskToken(
+        name=name, prefix=security.display_prefix(token), token_hash=security.token_hash(token)
+    )
+    db_session.add(kiosk)
+    await db_session.flush()
+    return NewSecret(id=kiosk.id, token=token, prefix=kiosk.prefix)
+
+
+async def kiosk_for_token(*, db_session: AsyncSession, token: str) -> KioskToken | None:
+    """The live kiosk token matching `token`, or None."""
+    return await db_session.scalar(
+        select(KioskToken).where(
+            KioskToken.token_hash == security.token_hash(token), KioskToken.revoked_at.is_(None)
+        )
+    )
+
+
+async def revoke_kiosk_token(*, db_session: AsyncSession, kiosk_id: int) -> bool:
+    """Revoke a kiosk token; False when it does not exist."""
+    kiosk = await db_session.get(KioskToken, kiosk_id)
+    if kiosk is None:
+        return False
+    kiosk.revoked_at = kiosk.revoked_at or utcnow()
+    return True
+
+
+async def create_user(
+    *,
+    db_session: AsyncSession,
+    username: str,
+    password: str,
+    role: Role,
+    full_name: str = "",
+    agency_id: int | None = None,
+) -> User:
+    """Create a person who logs in; the password is stored as an Argon2id hash."""
+    user = User(
+        username=username,
+        full_name=full_name,
+        password_hash=security.hash_password(password),
+        role=role,
+        agency_id=agency_id,
+    )
+    db_session.add(user)
+    await db_session.flush()
+    return user
+
+
+async def get_user_by_username(*, db_session: AsyncSession, username: str) -> User | None:
+    """A user by login name."""
+    return await db_session.scalar(select(User).where(User.username == username))
+
+
+async def authenticate(*, db_session: AsyncSession, username: str, password: str) -> User | None:
+    """The active user with this username and password, or None."""
+    user = await get_user_by_username(db_session=db_session, username=username)
+    if user is None or not user.active:
+        # Spend the same time as a real check so usernames cannot be probed by timing.
+        security.verify_password(_DUMMY_HASH, password)
+        return None
+    return user if security.verify_password(user.password_hash, password) else None
+
+
+_DUMMY_HASH = security.hash_password("not-a-real-password")
+
+
+async def create_login_session(
+    *, db_session: AsyncSession, user: User, lifetime: timedelta, now: datetime | None = None
+) -> tuple[str, LoginSession]:
+    """Start a login session; returns the bearer token (shown once) and the session."""
+    now = now or utcnow()
+    token = security.new_token(security.SESSION_PREFIX)
+    sess = LoginSession(
+        user_id=user.id,
+        token_hash=security.token_hash(token),
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    db_session.add(sess)
+    await db_session.flush()
+    return token, sess
+
+
+async def user_for_session_token(
+    *, db_session: AsyncSession, token: str, now: datetime | None = None
+) -> User | None:
+    """The active user behind a live, unexpired session token, or None."""
+    now = now or utcnow()
+    row = (
+        await db_session.execute(
+            select(User, LoginSession)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(
+                LoginSession.token_hash == security.token_hash(token),
+                LoginSession.revoked_at.is_(None),
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    user, sess = row
+    if sess.expires_at <= now or not user.active:
+        return None
+    return user
+
+
+async def end_login_session(*, db_session: AsyncSession, token: str) -> None:
+    """Log out: revoke the session behind `token`."""
+    sess = await db_session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == security.token_hash(token))
+    )
+    if sess is not None and sess.revoked_at is None:
+        sess.revoked_at = utcnow()

@@ -1,0 +1,168 @@
+"""The bus: every committed fact is published here; the hub (and others) subscribe.
+
+Backend by URL, like encode/broadcaster: in-process (`memory://`, the default) or Redis
+pub/sub (`redis://…`) so several processes share one live picture. Subscriber queues are
+bounded; when a subscriber falls behind, the oldest message is dropped and counted.
+
+    async with bus.subscribe("status") as sub:
+        async for event in sub:
+            ...
+
+Channels used by JCOC: `status`, `kpi`, `camera`, `incident`. Messages are JSON objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "jcoc:"
+
+
+@dataclass(frozen=True)
+class Event:
+    channel: str
+    message: dict[str, Any]
+
+
+@dataclass
+class BusStats:
+    published: int = 0
+    delivered: int = 0
+    dropped: int = 0
+    errors: int = 0
+
+
+class Subscription:
+    """A bounded queue of events for one subscriber; drops the oldest when full."""
+
+    def __init__(self, channels: frozenset[str], maxsize: int, stats: BusStats) -> None:
+        self.channels = channels
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
+        self.dropped = 0
+        self._stats = stats
+
+    def put(self, event: Event) -> None:
+        if self.queue.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()
+            self.dropped += 1
+            self._stats.dropped += 1
+        self.queue.put_nowait(event)
+        self._stats.delivered += 1
+
+    async def get(self) -> Event:
+        return await self.queue.get()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self
+
+    async def __anext__(self) -> Event:
+        return await self.queue.get()
+
+
+@dataclass
+class Bus:
+    """Base class and in-process backend."""
+
+    stats: BusStats = field(default_factory=BusStats)
+    connected: bool = True
+
+    def __post_init__(self) -> None:
+        self._subs: set[Subscription] = set()
+
+    async def start(self) -> None:
+        """Connect to the backend (no-op in process)."""
+
+    async def stop(self) -> None:
+        """Disconnect from the backend."""
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        """Publish a JSON-serialisable message to a channel."""
+        self.stats.published += 1
+        self._deliver(Event(channel, message))
+
+    def _deliver(self, event: Event) -> None:
+        for sub in list(self._subs):
+            if event.channel in sub.channels:
+                sub.put(event)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, *channels: str, maxsize: int = 10_000) -> AsyncIterator[Subscription]:
+        """Subscribe to channels for the duration of the `async with` block."""
+        sub = Subscription(frozenset(channels), maxsize, self.stats)
+        self._subs.add(sub)
+        try:
+            yield sub
+        finally:
+            self._subs.discard(sub)
+
+
+class RedisBus(Bus):
+    """Redis pub/sub: one connection per process, fanned out to local subscribers."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self.connected = False
+        self._redis: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        import redis.asyncio as aioredis
+
+        self._redis = aioredis.from_url(self.url, socket_connect_timeout=5)
+        self._task = asyncio.create_task(self._listen(), name="bus-redis-listener")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        self.stats.published += 1
+        try:
+            await self._redis.publish(CHANNEL_PREFIX + channel, json.dumps(message, default=str))
+        except Exception:
+            # The fact is committed already; the live view will catch up from the database.
+            self.stats.errors += 1
+            log.warning("bus: publish to Redis failed; live views may lag", exc_info=True)
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                pubsub = self._redis.pubsub()
+                await pubsub.psubscribe(CHANNEL_PREFIX + "*")
+                self.connected = True
+                delay = 0.5
+                async for raw in pubsub.listen():
+                    if raw.get("type") != "pmessage":
+                        continue
+                    channel = raw["channel"].decode().removeprefix(CHANNEL_PREFIX)
+                    self._deliver(Event(channel, json.loads(raw["data"])))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.connected = False
+                self.stats.errors += 1
+                log.warning("bus: Redis connection lost; retrying in %.1fs", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+
+def create_bus(redis_url: str | None) -> Bus:
+    """The bus for a URL: Redis when given, in-process otherwise."""
+    if redis_url and not redis_url.startswith("memory://"):
+        return RedisBus(redis_url)
+    return Bus()

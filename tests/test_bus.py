@@ -1,0 +1,48 @@
+import asyncio
+
+import pytest
+
+from jcoc.bus import Bus, RedisBus, create_bus
+
+
+async def test_memory_bus_delivers_to_subscribers_of_the_channel() -> None:
+    bus = Bus()
+    async with bus.subscribe("status") as status_sub, bus.subscribe("kpi") as kpi_sub:
+        await bus.publish("status", {"service": "atcs", "status": "down"})
+        event = await asyncio.wait_for(status_sub.get(), 1)
+        assert event.message == {"service": "atcs", "status": "down"}
+        assert kpi_sub.queue.empty()
+
+
+async def test_slow_subscriber_queue_is_bounded_and_drops_are_counted() -> None:
+    bus = Bus()
+    async with bus.subscribe("status", maxsize=3) as sub:
+        for i in range(10):
+            await bus.publish("status", {"n": i})
+        assert sub.queue.qsize() == 3
+        assert sub.dropped == 7
+        assert bus.stats.dropped == 7
+        # The newest survive: the live state wants the latest, not the oldest.
+        assert [(await sub.get()).message["n"] for _ in range(3)] == [7, 8, 9]
+
+
+@pytest.mark.redis
+async def test_redis_bus_crosses_processes(redis_server) -> None:
+    a, b = create_bus(redis_server.url), create_bus(redis_server.url)
+    assert isinstance(a, RedisBus)
+    await a.start()
+    await b.start()
+    try:
+        async with b.subscribe("incident") as sub:
+            for _ in range(100):
+                if b.connected:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)
+            await a.publish("incident", {"id": 7, "status": "open"})
+            event = await asyncio.wait_for(sub.get(), 5)
+        assert event.channel == "incident"
+        assert event.message == {"id": 7, "status": "open"}
+    finally:
+        await a.stop()
+        await b.stop()
