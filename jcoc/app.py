@@ -7,8 +7,8 @@ This is the only module of `jcoc` that may import `ingest`, `camera_bridge` or
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -43,7 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.bus = create_bus(settings.redis_url)
         await app.state.bus.start()
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                for component in _components():
+                    await stack.enter_async_context(component(app))
+                yield
         finally:
             await app.state.bus.stop()
             await engine.dispose()
@@ -59,6 +62,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Every router of the API. Add one line per router; keep the order stable."""
     app.include_router(health.router)
     app.include_router(auth_router.router)
-    return app
+
+
+def _components() -> list[Callable[[FastAPI], AbstractAsyncContextManager[None]]]:
+    """Background parts started with the app (writer, hub, probes, cameras, SLA engine …).
+
+    Each is `component(app)` -> async context manager: started in order, stopped in reverse.
+    """
+    return []
