@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from ingest.cli import ingest_app
 from jcoc.auth import service as auth_service
 from jcoc.auth.models import Role
 from jcoc.config import ConfigError, Settings, get_settings
@@ -30,6 +31,7 @@ app.add_typer(service_app, name="service")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
 app.add_typer(kiosk_app, name="kiosk")
+app.add_typer(ingest_app, name="ingest")
 
 
 def _settings() -> Settings:
