@@ -12,11 +12,14 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 
 from fastapi import FastAPI
 
+from dashboard import server as dashboard_server
 from jcoc import health
 from jcoc.auth import router as auth_router
 from jcoc.bus import create_bus
 from jcoc.config import Settings, get_settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory
+from jcoc.hub import router as hub_router
+from jcoc.hub.hub import hub_component
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,8 @@ def _include_routers(app: FastAPI) -> None:
     """Every router of the API. Add one line per router; keep the order stable."""
     app.include_router(health.router)
     app.include_router(auth_router.router)
+    app.include_router(hub_router.router)
+    dashboard_server.mount(app)  # /wall/ and /pages/ (Dash), behind their own auth gate
 
 
 def _components() -> list[Callable[[FastAPI], AbstractAsyncContextManager[None]]]:
@@ -77,4 +82,4 @@ def _components() -> list[Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
     Each is `component(app)` -> async context manager: started in order, stopped in reverse.
     """
-    return []
+    return [hub_component]

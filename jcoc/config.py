@@ -116,6 +116,55 @@ class Settings(BaseSettings):
         300, ge=0, description="How far in the future a pushed timestamp may be (clock skew)."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    incident_tick_seconds: float = Field(
+        15.0,
+        gt=0,
+        description=(
+            "How often the incident engine checks silent services, camera faults and SLA "
+            "clocks (escalations, reminders)."
+        ),
+    )
+    camera_incident_grace_seconds: int = Field(
+        300,
+        ge=0,
+        description="How long a camera may be offline/covered/moved … before an incident opens.",
+    )
+    webhook_poll_seconds: float = Field(
+        2.0, gt=0, description="How often queued webhook deliveries are looked for."
+    )
+    webhook_backoff_seconds: float = Field(
+        5.0, gt=0, description="First retry delay of a failed webhook; doubles each attempt."
+    )
+    webhook_max_attempts: int = Field(
+        10, ge=1, description="Attempts before a webhook delivery is given up."
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long a webhook receiver may take to answer."
+    )
+    hub_heartbeat_s: float = Field(
+        15.0,
+        gt=0,
+        description=(
+            "Seconds between websocket heartbeats; a client silent for 3 heartbeats is closed."
+        ),
+    )
+    hub_tick_s: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="How often the hub re-evaluates staleness and SLA clocks without new data.",
+    )
+    hub_client_queue: int = Field(
+        1000,
+        ge=10,
+        description=(
+            "Most pending updates per websocket client; beyond it pending updates are dropped "
+            "and the client gets a fresh snapshot."
+        ),
+    )
+    hub_replay_buffer: int = Field(
+        10_000, ge=100, description="Updates the hub keeps for clients resuming after a reconnect."
+    )
 
     @field_validator("timezone")
     @classmethod
