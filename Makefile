@@ -24,7 +24,7 @@ services:  ## PostgreSQL+TimescaleDB, Redis, ffmpeg, RTSP server, Chromium (Debi
 	bash scripts/setup-services.sh
 
 run: install  ## start the whole system on SQLite with a simulated Jambi
-	$(BIN)/jcoc serve
+	$(BIN)/jcoc demo
 
 serve: install  ## start the server on the configured database (JCOC_DATABASE_URL)
 	$(BIN)/jcoc serve

@@ -9,11 +9,13 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from dashboard.cli import dashboard_app
 from ingest.cli import ingest_app
 from jcoc.auth import service as auth_service
 from jcoc.auth.models import Role
 from jcoc.config import ConfigError, Settings, get_settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory, transaction
+from jcoc.demo.cli import demo as demo_command
 from jcoc.opd import service as opd_service
 
 T = TypeVar("T")
@@ -32,6 +34,8 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
 app.add_typer(kiosk_app, name="kiosk")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(dashboard_app, name="dashboard")
+app.command("demo")(demo_command)
 
 
 def _settings() -> Settings:
