@@ -11,8 +11,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dashboard import server as dashboard_server
+from ingest import component as ingest_component
+from ingest import router as ingest_router
 from jcoc import health
 from jcoc.auth import router as auth_router
 from jcoc.bus import create_bus
@@ -20,6 +24,9 @@ from jcoc.config import Settings, get_settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory
 from jcoc.hub import router as hub_router
 from jcoc.hub.hub import hub_component
+from jcoc.kpi import router as kpi_router
+from jcoc.opd import router as opd_router
+from jcoc.status import router as status_router
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +81,12 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(auth_router.router)
     app.include_router(hub_router.router)
+    app.include_router(ingest_router.router)
+    app.include_router(status_router.router)
+    app.include_router(kpi_router.router)
+    app.include_router(opd_router.router)
+    for db_error in (OperationalError, InterfaceError, PoolTimeout):  # 503, never a 500
+        app.add_exception_handler(db_error, ingest_router.database_unavailable)
     dashboard_server.mount(app)  # /wall/ and /pages/ (Dash), behind their own auth gate
 
 
@@ -82,4 +95,8 @@ def _components() -> list[Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
     Each is `component(app)` -> async context manager: started in order, stopped in reverse.
     """
-    return [hub_component]
+    return [
+        ingest_component.writer_component,
+        hub_component,
+        ingest_component.probes_component,
+    ]

@@ -3,10 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
+from ingest.probes.runner import ProbeRunner
+from ingest.writer import Writer
+from jcoc.bus import create_bus
 from jcoc.config import Settings
+from jcoc.db.engine import create_engine, detect_flavor, session_factory
+
+log = logging.getLogger(__name__)
 
 
-async def run_probes_process(settings: Settings) -> None:
-    """Run the probes against the configured database until cancelled."""
-    await asyncio.Event().wait()
+async def run_probes_process(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run the probes against the configured database until `stop` is set (or cancelled).
+
+    Results go through a writer of this process and are published on the bus; set
+    JCOC_REDIS_URL so the API process (hub, incidents) sees them live.
+    """
+    engine = create_engine(settings)
+    try:
+        await detect_flavor(engine)
+    except Exception:
+        log.warning("database unreachable at start; probes keep trying", exc_info=True)
+    bus = create_bus(settings.redis_url)
+    await bus.start()
+    writer = Writer(settings=settings, engine=engine, bus=bus)
+    runner = ProbeRunner(sessions=session_factory(engine), writer=writer, bus=bus)
+    await writer.start()
+    await runner.start()
+    log.info("probes running")
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await runner.stop()
+        await writer.stop()
+        await bus.stop()
+        await engine.dispose()

@@ -51,3 +51,15 @@ async def list_services(
     if agency_id is not None:
         query = query.where(Service.agency_id == agency_id)
     return (await db_session.scalars(query)).all()
+
+
+async def update_service(
+    *, db_session: AsyncSession, service: Service, agency: Agency | None, **fields: object
+) -> Service:
+    """Change a service's columns (and owner when `agency` is given)."""
+    if agency is not None:
+        service.agency_id = agency.id
+    for name, value in fields.items():
+        setattr(service, name, value)
+    await db_session.flush()
+    return service

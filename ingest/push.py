@@ -1,0 +1,214 @@
+"""Turning a pushed body into rows for the writer, or into a precise refusal.
+
+Every check runs before anything is written: one bad event refuses the whole batch, and
+the refusal names each problem with its place (`events[3].status`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ingest.registry import Owned
+from ingest.schemas import KpiSampleIn, StatusEventIn
+from ingest.writer import KpiRow, StatusRow
+from jcoc.config import Settings
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Refused(Exception):
+    """A push that is refused as a whole; becomes the HTTP answer."""
+
+    status_code: int
+    detail: str
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.detail, "errors": self.errors}
+
+
+def problem(list_name: str, index: int | None, field_name: str, message: str) -> dict[str, Any]:
+    where = list_name if index is None else f"{list_name}[{index}]"
+    if field_name:
+        where += f".{field_name}"
+    return {"loc": where, "index": index, "field": field_name, "message": message}
+
+
+def refuse_problems(problems: list[dict[str, Any]], status_code: int = 422) -> Refused:
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return Refused(
+        status_code,
+        f"{first['loc']}: {first['message']}{more}; nothing was stored",
+        problems,
+    )
+
+
+def parse(model: type[M], body: bytes, list_name: str, settings: Settings) -> M:
+    """Parse and validate a push body (422 naming every problem)."""
+    try:
+        parsed = model.model_validate_json(body)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False, include_input=False)[:50]:
+            loc = list(err["loc"])
+            if not loc:
+                problems.append(problem("body", None, "", err["msg"]))
+                continue
+            index = loc[1] if loc[0] == list_name and len(loc) > 1 else None
+            if isinstance(index, int):
+                rest = ".".join(str(p) for p in loc[2:])
+                problems.append(problem(list_name, index, rest, err["msg"]))
+            else:
+                problems.append(problem(".".join(str(p) for p in loc), None, "", err["msg"]))
+        raise refuse_problems(problems) from None
+    items = getattr(parsed, list_name)
+    if len(items) > settings.max_events_per_request:
+        raise refuse_problems(
+            [
+                problem(
+                    list_name,
+                    None,
+                    "",
+                    f"too many items ({len(items)}); at most {settings.max_events_per_request} "
+                    "per request (JCOC_MAX_EVENTS_PER_REQUEST) — split the batch",
+                )
+            ]
+        )
+    return parsed
+
+
+def check_time(
+    when: datetime, now: datetime, settings: Settings, list_name: str, index: int
+) -> dict[str, Any] | None:
+    """A problem when `when` is too far in the future or older than the retention."""
+    ahead = (when - now).total_seconds()
+    if ahead > settings.future_tolerance_seconds:
+        return problem(
+            list_name,
+            index,
+            "time",
+            f"{when.isoformat()} is {int(ahead)} s in the future (tolerance "
+            f"{settings.future_tolerance_seconds} s); check the sender's clock and time zone",
+        )
+    if now - when > timedelta(days=settings.retention_days):
+        return problem(
+            list_name,
+            index,
+            "time",
+            f"{when.isoformat()} is older than the retention period "
+            f"({settings.retention_days} days)",
+        )
+    return None
+
+
+def derived_id(*parts: object) -> str:
+    """Deterministic id for an event sent without one, so its retries are duplicates."""
+    text = "|".join(str(p) for p in parts)
+    return "auto-" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _ownership(
+    code: str, owned: Owned | None, agency: str, list_name: str, index: int, what: str
+) -> tuple[int, dict[str, Any]] | None:
+    if owned is None:
+        return 422, problem(
+            list_name, index, what, f"unknown {what} {code!r}; ask the JCOC admin to register it"
+        )
+    if owned.agency != agency:
+        return 403, problem(
+            list_name,
+            index,
+            what,
+            f"{what} {code!r} belongs to agency {owned.agency!r}, not {agency!r}",
+        )
+    return None
+
+
+def _raise_if(found: list[tuple[int, dict[str, Any]]]) -> None:
+    if found:
+        # 403 wins: writing another agency's service is not a typo to fix in place.
+        code = 403 if any(c == 403 for c, _ in found) else 422
+        raise refuse_problems([p for _, p in found], code)
+
+
+def status_rows(
+    events: list[StatusEventIn],
+    services: dict[str, Owned],
+    agency: str,
+    now: datetime,
+    settings: Settings,
+) -> list[StatusRow]:
+    """Rows for the writer, or Refused naming every bad event."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    rows = []
+    for i, ev in enumerate(events):
+        bad = _ownership(ev.service, services.get(ev.service), agency, "events", i, "service")
+        if bad:
+            found.append(bad)
+            continue
+        late = check_time(ev.time, now, settings, "events", i)
+        if late:
+            found.append((422, late))
+            continue
+        owned = services[ev.service]
+        rows.append(
+            StatusRow(
+                service_id=owned.id,
+                service=owned.code,
+                agency=owned.agency,
+                event_id=ev.id or derived_id(ev.service, _iso_utc(ev.time), ev.status.value),
+                time=ev.time,
+                status=ev.status.value,
+                message=ev.message,
+                latency_ms=ev.latency_ms,
+                source="push",
+            )
+        )
+    _raise_if(found)
+    return rows
+
+
+def kpi_rows(
+    samples: list[KpiSampleIn],
+    kpis: dict[str, Owned],
+    agency: str,
+    now: datetime,
+    settings: Settings,
+) -> list[KpiRow]:
+    """Rows for the writer, or Refused naming every bad sample."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    rows = []
+    for i, s in enumerate(samples):
+        bad = _ownership(s.kpi, kpis.get(s.kpi), agency, "samples", i, "kpi")
+        if bad:
+            found.append(bad)
+            continue
+        late = check_time(s.time, now, settings, "samples", i)
+        if late:
+            found.append((422, late))
+            continue
+        owned = kpis[s.kpi]
+        rows.append(
+            KpiRow(
+                kpi_id=owned.id,
+                kpi=owned.code,
+                agency=owned.agency,
+                sample_id=s.id or derived_id(s.kpi, _iso_utc(s.time), repr(s.value)),
+                time=s.time,
+                value=s.value,
+            )
+        )
+    _raise_if(found)
+    return rows
+
+
+def _iso_utc(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat()

@@ -1,0 +1,418 @@
+"""The group-commit writer: every stored status event and KPI sample goes through here.
+
+A request (or a probe) validates its rows, calls `write()` and awaits the result. The
+writer gathers the rows of all requests waiting at that moment (plus a few milliseconds),
+writes them in ONE transaction — on PostgreSQL a binary COPY into a temporary table, then
+`INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` to tell new rows from duplicates —
+commits, and only then answers every request. So an answer means durable; a database
+error answers every request of the batch with `DatabaseUnavailable` (the API turns it into
+503 + Retry-After) and the next batch reconnects. Committed facts are then published on
+the bus (`status`, `kpi`; shapes in docs/bus-events.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from jcoc.bus import Bus
+from jcoc.config import Settings
+from jcoc.db import dialect
+from jcoc.db.base import utcnow
+from jcoc.kpi.models import KpiSample
+from jcoc.status.models import StatusEvent
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The batch could not be committed; nothing of it may be acknowledged."""
+
+
+class Overloaded(RuntimeError):
+    """Too many rows are waiting already; the caller should retry shortly."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    service_id: int
+    service: str
+    agency: str
+    event_id: str
+    time: datetime
+    status: str
+    message: str = ""
+    latency_ms: float | None = None
+    source: str = "push"
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return ("s", self.service_id, self.event_id, self.time)
+
+
+@dataclass(frozen=True, slots=True)
+class KpiRow:
+    kpi_id: int
+    kpi: str
+    agency: str
+    sample_id: str
+    time: datetime
+    value: float
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return ("k", self.kpi_id, self.sample_id, self.time)
+
+
+Row = StatusRow | KpiRow
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Per input row, in order: True when it was new, False when it was a duplicate."""
+
+    new: list[bool]
+
+    @property
+    def accepted(self) -> int:
+        return sum(self.new)
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.new) - self.accepted
+
+
+@dataclass
+class WriterStats:
+    """Counters exposed for metrics."""
+
+    batches: int = 0
+    rows: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    rejected_overload: int = 0
+    pending_rows: int = 0
+    largest_batch: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class _Pending:
+    rows: Sequence[Row]
+    future: asyncio.Future[WriteResult]
+    new: list[bool] = field(default_factory=list)
+
+
+_STATUS_COLS = (
+    "time, service_id, event_id, status, message, latency_ms, source, received_at"
+)
+_STATUS_TYPES = ["timestamptz", "int4", "text", "text", "text", "float8", "text", "timestamptz"]
+_KPI_COLS = "time, kpi_id, sample_id, value, received_at"
+_KPI_TYPES = ["timestamptz", "int4", "text", "float8", "timestamptz"]
+
+
+class Writer:
+    """Group commit of status events and KPI samples, shared by every request and probe."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: AsyncEngine,
+        bus: Bus | None,
+        window_s: float = 0.002,
+        max_batch_rows: int = 20_000,
+        max_pending_rows: int = 200_000,
+        connect_timeout_s: float = 3.0,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.bus = bus
+        self.window_s = window_s
+        self.max_batch_rows = max_batch_rows
+        self.max_pending_rows = max_pending_rows
+        self.connect_timeout_s = connect_timeout_s
+        self.stats = WriterStats()
+        self.retry_after_s = 2
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._pg: Any = None  # psycopg.AsyncConnection, opened lazily, reopened after errors
+
+    # -- lifecycle -----------------------------------------------------------------
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="ingest-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while not self._queue.empty():
+            pending = self._queue.get_nowait()
+            if not pending.future.done():
+                pending.future.set_exception(DatabaseUnavailable("the writer is stopping"))
+        await self._close_pg()
+
+    # -- API -----------------------------------------------------------------------
+    async def write(self, rows: Sequence[Row]) -> WriteResult:
+        """Store `rows` in the next group commit; returns once they are committed."""
+        if not rows:
+            return WriteResult([])
+        if self._task is None:
+            raise DatabaseUnavailable("the writer is not running")
+        if self.stats.pending_rows + len(rows) > self.max_pending_rows:
+            self.stats.rejected_overload += 1
+            raise Overloaded(f"{self.stats.pending_rows} rows are waiting to be written")
+        future: asyncio.Future[WriteResult] = asyncio.get_running_loop().create_future()
+        self.stats.pending_rows += len(rows)
+        self._queue.put_nowait(_Pending(rows, future))
+        return await future
+
+    # -- batching ------------------------------------------------------------------
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            size = len(batch[0].rows)
+            deadline = asyncio.get_running_loop().time() + self.window_s
+            while size < self.max_batch_rows:
+                if self._queue.empty():
+                    remaining = deadline - asyncio.get_running_loop().time()
+                    if remaining <= 0:
+                        break
+                    try:
+                        item = await asyncio.wait_for(self._queue.get(), remaining)
+                    except TimeoutError:
+                        break
+                else:
+                    item = self._queue.get_nowait()
+                batch.append(item)
+                size += len(item.rows)
+            await self._commit_batch(batch, size)
+
+    async def _commit_batch(self, batch: list[_Pending], size: int) -> None:
+        self.stats.pending_rows -= size
+        # First occurrence of a key in the batch is the candidate; repeats are duplicates.
+        unique: dict[tuple[Any, ...], Row] = {}
+        for pending in batch:
+            for row in pending.rows:
+                unique.setdefault(row.key, row)
+        received = utcnow()
+        try:
+            inserted = await self._insert(list(unique.values()), received)
+        except Exception as exc:
+            self.stats.errors += 1
+            log.warning("writer: batch of %d rows not committed: %s", size, exc)
+            error = DatabaseUnavailable(f"database unavailable: {type(exc).__name__}")
+            for pending in batch:
+                if not pending.future.done():
+                    pending.future.set_exception(error)
+            return
+        self.stats.batches += 1
+        self.stats.largest_batch = max(self.stats.largest_batch, size)
+        claimed: set[tuple[Any, ...]] = set()
+        published: list[Row] = []
+        for pending in batch:
+            new = []
+            for row in pending.rows:
+                is_new = row.key in inserted and row.key not in claimed
+                if is_new:
+                    claimed.add(row.key)
+                    published.append(row)
+                new.append(is_new)
+            if not pending.future.done():
+                pending.future.set_result(WriteResult(new))
+        self.stats.rows += len(published)
+        self.stats.duplicates += size - len(published)
+        await self._publish(published, received)
+
+    async def _insert(self, rows: list[Row], received: datetime) -> set[tuple[Any, ...]]:
+        status = [r for r in rows if isinstance(r, StatusRow)]
+        kpis = [r for r in rows if isinstance(r, KpiRow)]
+        if dialect.supports_copy(self.engine.dialect.name):
+            return await self._insert_pg(status, kpis, received)
+        return await self._insert_sqlalchemy(status, kpis, received)
+
+    # -- PostgreSQL: binary COPY into a temp table, then INSERT … ON CONFLICT ---------
+    async def _connect_pg(self) -> Any:
+        import psycopg
+
+        if self._pg is not None and not self._pg.closed:
+            return self._pg
+        url = make_url(self.engine.url).set(drivername="postgresql")
+        conn = await psycopg.AsyncConnection.connect(
+            url.render_as_string(hide_password=False),
+            connect_timeout=max(1, int(self.connect_timeout_s)),
+        )
+        async with conn.cursor() as cur:
+            await cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS jcoc_status_in "
+                "(LIKE status_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+            await cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS jcoc_kpi_in "
+                "(LIKE kpi_sample INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+        await conn.commit()
+        self._pg = conn
+        return conn
+
+    async def _close_pg(self) -> None:
+        if self._pg is not None:
+            with contextlib.suppress(Exception):
+                await self._pg.close()
+        self._pg = None
+
+    async def _insert_pg(
+        self, status: list[StatusRow], kpis: list[KpiRow], received: datetime
+    ) -> set[tuple[Any, ...]]:
+        try:
+            conn = await self._connect_pg()
+            inserted: set[tuple[Any, ...]] = set()
+            async with conn.cursor() as cur:
+                if status:
+                    async with cur.copy(
+                        f"COPY jcoc_status_in ({_STATUS_COLS}) FROM STDIN (FORMAT BINARY)"
+                    ) as copy:
+                        copy.set_types(_STATUS_TYPES)
+                        for r in status:
+                            await copy.write_row(
+                                (
+                                    r.time,
+                                    r.service_id,
+                                    r.event_id,
+                                    r.status,
+                                    r.message,
+                                    r.latency_ms,
+                                    r.source,
+                                    received,
+                                )
+                            )
+                    await cur.execute(
+                        f"INSERT INTO status_event ({_STATUS_COLS}) "  # noqa: S608 - constants
+                        f"SELECT {_STATUS_COLS} FROM jcoc_status_in "
+                        "ON CONFLICT DO NOTHING RETURNING service_id, event_id, time"
+                    )
+                    inserted.update(("s", *row) for row in await cur.fetchall())
+                if kpis:
+                    async with cur.copy(
+                        f"COPY jcoc_kpi_in ({_KPI_COLS}) FROM STDIN (FORMAT BINARY)"
+                    ) as copy:
+                        copy.set_types(_KPI_TYPES)
+                        for k in kpis:
+                            await copy.write_row((k.time, k.kpi_id, k.sample_id, k.value, received))
+                    await cur.execute(
+                        f"INSERT INTO kpi_sample ({_KPI_COLS}) "  # noqa: S608 - constants
+                        f"SELECT {_KPI_COLS} FROM jcoc_kpi_in "
+                        "ON CONFLICT DO NOTHING RETURNING kpi_id, sample_id, time"
+                    )
+                    inserted.update(("k", *row) for row in await cur.fetchall())
+            await conn.commit()
+            return inserted
+        except BaseException:
+            # Unknown connection state (or an outcome we could not read): start afresh.
+            await self._close_pg()
+            raise
+
+    # -- SQLite (and anything without COPY): INSERT OR IGNORE … RETURNING -------------
+    async def _insert_sqlalchemy(
+        self, status: list[StatusRow], kpis: list[KpiRow], received: datetime
+    ) -> set[tuple[Any, ...]]:
+        name = self.engine.dialect.name
+        inserted: set[tuple[Any, ...]] = set()
+        async with self.engine.begin() as conn:
+            if status:
+                table = StatusEvent.__table__
+                stmt = dialect.insert_ignore(name, table).returning(  # type: ignore[arg-type]
+                    table.c.service_id, table.c.event_id, table.c.time
+                )
+                values = [
+                    {
+                        "time": r.time,
+                        "service_id": r.service_id,
+                        "event_id": r.event_id,
+                        "status": r.status,
+                        "message": r.message,
+                        "latency_ms": r.latency_ms,
+                        "source": r.source,
+                        "received_at": received,
+                    }
+                    for r in status
+                ]
+                for row in await _insert_many(conn, stmt, values):
+                    inserted.add(("s", *row))
+            if kpis:
+                table = KpiSample.__table__
+                stmt = dialect.insert_ignore(name, table).returning(  # type: ignore[arg-type]
+                    table.c.kpi_id, table.c.sample_id, table.c.time
+                )
+                values = [
+                    {
+                        "time": k.time,
+                        "kpi_id": k.kpi_id,
+                        "sample_id": k.sample_id,
+                        "value": k.value,
+                        "received_at": received,
+                    }
+                    for k in kpis
+                ]
+                for row in await _insert_many(conn, stmt, values):
+                    inserted.add(("k", *row))
+        return inserted
+
+    # -- after commit --------------------------------------------------------------
+    async def _publish(self, rows: list[Row], received: datetime) -> None:
+        if self.bus is None:
+            return
+        received_iso = received.isoformat()
+        for row in rows:
+            try:
+                if isinstance(row, StatusRow):
+                    await self.bus.publish("status", status_message(row, received_iso))
+                else:
+                    await self.bus.publish(
+                        "kpi",
+                        {
+                            "kpi": row.kpi,
+                            "agency": row.agency,
+                            "value": row.value,
+                            "time": row.time.isoformat(),
+                        },
+                    )
+            except Exception:
+                # The fact is committed; live views catch up from the database.
+                log.warning("writer: publishing a committed fact failed", exc_info=True)
+
+
+def status_message(row: StatusRow, received_iso: str) -> dict[str, Any]:
+    """The `status` bus message of a committed event (docs/bus-events.md)."""
+    return {
+        "service": row.service,
+        "agency": row.agency,
+        "status": row.status,
+        "time": row.time.isoformat(),
+        "received_at": received_iso,
+        "message": row.message,
+        "latency_ms": row.latency_ms,
+        "source": row.source,
+        "event_id": row.event_id,
+    }
+
+
+async def _insert_many(conn: Any, stmt: Any, values: list[dict[str, Any]]) -> list[Any]:
+    # SQLite limits bound parameters per statement: insert in slices.
+    out: list[Any] = []
+    for start in range(0, len(values), 500):
+        result = await conn.execute(stmt, values[start : start + 500])
+        out.extend(tuple(r) for r in result.all())
+    return out
