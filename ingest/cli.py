@@ -23,3 +23,9 @@ def probes() -> None:
         asyncio.run(run_probes_process(get_settings()))
     except KeyboardInterrupt:
         log.info("probes stopped")
+
+
+# Camera analytics process (ingest/cameras/cli.py).
+from ingest.cameras.cli import cameras as _cameras  # noqa: E402
+
+ingest_app.command("cameras")(_cameras)

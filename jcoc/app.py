@@ -17,14 +17,22 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from dashboard import server as dashboard_server
 from ingest import component as ingest_component
 from ingest import router as ingest_router
+from ingest.cameras.component import camera_component
 from jcoc import health
+from jcoc.audit import router as audit_router
+from jcoc.auth import admin_router
 from jcoc.auth import router as auth_router
 from jcoc.bus import create_bus
+from jcoc.camera import router as camera_router
 from jcoc.config import Settings, get_settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory
 from jcoc.hub import router as hub_router
 from jcoc.hub.hub import hub_component
+from jcoc.incident import router as incident_router
+from jcoc.incident.engine import incident_engine
 from jcoc.kpi import router as kpi_router
+from jcoc.notify import router as webhook_router
+from jcoc.notify.sender import webhook_sender
 from jcoc.opd import router as opd_router
 from jcoc.status import router as status_router
 
@@ -81,10 +89,15 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(auth_router.router)
     app.include_router(hub_router.router)
+    app.include_router(incident_router.router)
+    app.include_router(admin_router.router)
+    app.include_router(audit_router.router)
+    app.include_router(webhook_router.router)
     app.include_router(ingest_router.router)
     app.include_router(status_router.router)
     app.include_router(kpi_router.router)
     app.include_router(opd_router.router)
+    app.include_router(camera_router.router)
     for db_error in (OperationalError, InterfaceError, PoolTimeout):  # 503, never a 500
         app.add_exception_handler(db_error, ingest_router.database_unavailable)
     dashboard_server.mount(app)  # /wall/ and /pages/ (Dash), behind their own auth gate
@@ -98,5 +111,8 @@ def _components() -> list[Callable[[FastAPI], AbstractAsyncContextManager[None]]
     return [
         ingest_component.writer_component,
         hub_component,
+        incident_engine,
+        webhook_sender,
         ingest_component.probes_component,
+        camera_component,
     ]

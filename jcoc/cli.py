@@ -13,6 +13,7 @@ from dashboard.cli import dashboard_app
 from ingest.cli import ingest_app
 from jcoc.auth import service as auth_service
 from jcoc.auth.models import Role
+from jcoc.camera.cli import camera_app
 from jcoc.config import ConfigError, Settings, get_settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory, transaction
 from jcoc.demo.cli import demo as demo_command
@@ -35,6 +36,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(kiosk_app, name="kiosk")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(dashboard_app, name="dashboard")
+app.add_typer(camera_app, name="camera")
 app.command("demo")(demo_command)
 
 

@@ -116,6 +116,21 @@ class Settings(BaseSettings):
         300, ge=0, description="How far in the future a pushed timestamp may be (clock skew)."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    cameras_enabled: bool = Field(
+        True, description="Pull and analyse cameras in the server (`jcoc serve`)."
+    )
+    camera_offline_after_s: float = Field(
+        10.0, gt=0, description="A camera with no frame for this long is offline."
+    )
+    camera_persist_samples: int = Field(
+        5, ge=1, description="Consecutive samples a camera fault must show before it is raised."
+    )
+    camera_snapshot_max_age_s: float = Field(
+        5.0, gt=0, description="Oldest frame served as live (older: 503, never a stale picture)."
+    )
+    camera_viewer_max_fps: float = Field(
+        5.0, gt=0, le=30, description="Frame-rate cap of live.mjpg for viewers."
+    )
     incident_tick_seconds: float = Field(
         15.0,
         gt=0,

@@ -1,0 +1,1 @@
+"""Camera analytics: health (offline, frozen, black, blurred, covered, moved …) and motion."""
