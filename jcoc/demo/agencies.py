@@ -9,6 +9,7 @@ always the real time (the server refuses the future).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -34,6 +35,12 @@ def unit(seed: int, *parts: object) -> float:
     """A deterministic uniform number in [0, 1) for (seed, parts)."""
     digest = hashlib.blake2b(f"{seed}|{'|'.join(map(str, parts))}".encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big") / 2**64
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep `seconds`, waking early when `stop` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 class SimClock:
@@ -178,14 +185,14 @@ class AgencySimulator:
         """Real seconds between two rounds: fast enough for the shortest report interval."""
         return min(5.0, max(0.5, 15.0 / self.clock.speed))
 
-    async def run(self) -> None:
-        """Push forever (until cancelled)."""
+    async def run(self, stop: asyncio.Event) -> None:
+        """Push until `stop` is set (a round in flight is finished, not cut off)."""
         log.info("demo agencies: %d agencies pushing", len(self.agencies))
-        while True:
+        while not stop.is_set():
             started = time.monotonic()
             await self.round()
             elapsed = time.monotonic() - started
-            await asyncio.sleep(max(0.05, self.tick_seconds() - elapsed))
+            await pause(stop, max(0.05, self.tick_seconds() - elapsed))
 
     async def round(self) -> None:
         """One round: every agency pushes what is due now."""

@@ -13,7 +13,7 @@ import logging
 import httpx
 
 from jcoc.demo import jambi
-from jcoc.demo.agencies import SimClock, unit
+from jcoc.demo.agencies import SimClock, pause, unit
 from jcoc.demo.push import PushClient
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ FAULTS = ("offline", "frozen", "black", "blur", "cover", "overexposed", "move")
 
 def fault_path(code: str) -> str:
     """The admin route that injects a fault into a sim camera (docs/cameras.md)."""
-    return f"/api/v1/cameras/{code}/sim-fault"
+    return f"/api/v1/cameras/{code}/simulate"
 
 
 def camera_fault(code: str, seed: int, slot: int) -> str:
@@ -55,11 +55,11 @@ class CameraSimulator:
         self._applied: dict[str, str] = {}
         self._token = ""
 
-    async def run(self) -> None:
-        """Apply the schedule forever (until cancelled)."""
-        while True:
+    async def run(self, stop: asyncio.Event) -> None:
+        """Apply the schedule until `stop` is set."""
+        while not stop.is_set():
             await self.round()
-            await asyncio.sleep(min(10.0, max(1.0, 60.0 / self.clock.speed)))
+            await pause(stop, min(10.0, max(1.0, 60.0 / self.clock.speed)))
 
     async def round(self) -> None:
         slot = int(self.clock.now().timestamp() // FAULT_SLOT_S)

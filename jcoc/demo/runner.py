@@ -26,6 +26,8 @@ from jcoc.demo.push import PushClient
 
 log = logging.getLogger(__name__)
 
+SIM_STOP_TIMEOUT_S = 5.0
+
 
 @dataclass(frozen=True)
 class DemoOptions:
@@ -123,14 +125,18 @@ async def run_demo(settings: Settings, options: DemoOptions) -> int:
             client, found.passwords.get("admin", ""), seed=options.seed, clock=clock
         )
         tasks = [
-            asyncio.create_task(agencies.run(), name="demo-agencies"),
-            asyncio.create_task(cameras.run(), name="demo-cameras"),
+            asyncio.create_task(agencies.run(stop), name="demo-agencies"),
+            asyncio.create_task(cameras.run(stop), name="demo-cameras"),
         ]
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({serving, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    stop.set()
+    # Let a round in flight finish (its requests answered), then stop the server.
+    if tasks:
+        _done, late = await asyncio.wait(tasks, timeout=SIM_STOP_TIMEOUT_S)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     await client.aclose()
     server.should_exit = True
     stopper.cancel()
