@@ -53,7 +53,7 @@ def _hub_metrics(hub: Any) -> Iterator[Metric]:
     s = hub.stats
     yield GaugeMetricFamily("jcoc_hub_connections", "Open websocket connections.", len(hub.clients))
     counters = {
-        "connections": (s.connections_total, "Websocket connections accepted."),
+        "connections_accepted": (s.connections_total, "Websocket connections accepted."),
         "messages_sent": (s.sent, "Frames sent to websocket clients."),
         "coalesced": (s.coalesced, "Pending updates replaced by a newer one (slow clients)."),
         "dropped": (s.dropped, "Pending updates dropped for a fresh snapshot (queue full)."),

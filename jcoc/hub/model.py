@@ -137,6 +137,7 @@ class IncidentFacts:
         if isinstance(agency, dict):
             agency = agency.get("code")
         agency = agency or data.get("agency_code")
+        sla = data.get("sla") if isinstance(data.get("sla"), dict) else {}
         return cls(
             id=str(data["id"]),
             title=str(data.get("title", "")),
@@ -149,8 +150,8 @@ class IncidentFacts:
             lon=data.get("lon"),
             opened_at=parse_time(data.get("opened_at")),
             acknowledged_at=parse_time(data.get("acknowledged_at")),
-            ack_due_at=parse_time(data.get("ack_due_at")),
-            resolve_due_at=parse_time(data.get("resolve_due_at")),
+            ack_due_at=parse_time(data.get("ack_due_at") or sla.get("ack_due_at")),
+            resolve_due_at=parse_time(data.get("resolve_due_at") or sla.get("resolve_due_at")),
         )
 
 
