@@ -24,8 +24,8 @@ class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     password: str = Field(min_length=8, max_length=200)
     role: Role = Role.viewer
-    full_name: str = Field("", max_length=200)
-    agency: str | None = Field(None, max_length=32, description="Agency code, if any.")
+    full_name: str = Field(default="", max_length=200)
+    agency: str | None = Field(default=None, max_length=32, description="Agency code, if any.")
 
 
 class UserPatch(BaseModel):
@@ -33,9 +33,9 @@ class UserPatch(BaseModel):
 
     role: Role | None = None
     active: bool | None = None
-    password: str | None = Field(None, min_length=8, max_length=200)
-    full_name: str | None = Field(None, max_length=200)
-    agency: str | None = Field(None, max_length=32)
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    full_name: str | None = Field(default=None, max_length=200)
+    agency: str | None = Field(default=None, max_length=32)
 
 
 class UserOut(BaseModel):
@@ -149,7 +149,7 @@ async def update_user(
         user.agency_id = await _agency_id(db_session, body.agency)
     detail = {k: str(v) for k, v in changes.items() if k != "password"}
     if "password" in changes:
-        detail["password"] = "changed"
+        detail["password"] = "changed"  # noqa: S105 - a note, not a secret
     await audit.record(
         db_session=db_session,
         principal_or_actor=principal,

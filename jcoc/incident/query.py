@@ -28,7 +28,7 @@ class IncidentFilter:
     until: datetime | None = None
 
 
-def _filtered(f: IncidentFilter) -> Select[tuple[Incident]]:
+def _filtered(f: IncidentFilter) -> Select[Any]:
     query = select(Incident)
     if f.status:
         query = query.where(Incident.status.in_(f.status))
@@ -97,7 +97,11 @@ async def to_json_many(
     )
     users = (
         dict(
-            (await db_session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))).all()
+            (
+                await db_session.execute(
+                    select(User.id, User.username).where(User.id.in_(user_ids))
+                )
+            ).all()
         )
         if user_ids
         else {}

@@ -19,17 +19,19 @@ class IncidentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=300, description="Short headline.")
-    description: str = Field("", max_length=10_000)
-    category: Category = Field(Category.other, description="What kind of incident.")
-    severity: int = Field(3, ge=1, le=4, description="1 critical, 2 high, 3 medium, 4 low.")
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
-    kecamatan: str = Field("", max_length=64, description="One of Kota Jambi's 11 kecamatan.")
+    description: str = Field(default="", max_length=10_000)
+    category: Category = Field(default=Category.other, description="What kind of incident.")
+    severity: int = Field(default=3, ge=1, le=4, description="1 critical, 2 high, 3 medium, 4 low.")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    kecamatan: str = Field(
+        default="", max_length=64, description="One of Kota Jambi's 11 kecamatan."
+    )
     agency: str | None = Field(
-        None, max_length=32, description="Responsible agency code (operators only)."
+        default=None, max_length=32, description="Responsible agency code (operators only)."
     )
     external_id: str | None = Field(
-        None, min_length=1, max_length=100, description="Idempotency key per agency."
+        default=None, min_length=1, max_length=100, description="Idempotency key per agency."
     )
     cameras: list[str] = Field(default_factory=list, max_length=50)
     services: list[str] = Field(default_factory=list, max_length=50)
@@ -59,8 +61,8 @@ class ActionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    comment: str = Field("", max_length=5000)
-    assignee: str | None = Field(None, max_length=64, description="Username (assign only).")
+    comment: str = Field(default="", max_length=5000)
+    assignee: str | None = Field(default=None, max_length=64, description="Username (assign only).")
 
 
 class SlaOut(BaseModel):
@@ -143,7 +145,10 @@ class SlaPolicyIn(BaseModel):
     ack_minutes: int = Field(ge=1, le=7 * 24 * 60, description="Minutes to acknowledge.")
     resolve_minutes: int = Field(ge=1, le=90 * 24 * 60, description="Minutes to resolve.")
     reminder_minutes: int = Field(
-        10, ge=1, le=24 * 60, description="Remind every this many minutes until acknowledged."
+        default=10,
+        ge=1,
+        le=24 * 60,
+        description="Remind every this many minutes until acknowledged.",
     )
 
     @model_validator(mode="after")

@@ -29,14 +29,14 @@ class WebhookIn(BaseModel):
     url: AnyHttpUrl = Field(description="Receiver URL (http or https).")
     events: list[EventName] = Field(default_factory=list, description="Empty means all.")
     secret: str | None = Field(
-        None, min_length=16, max_length=200, description="Generated when absent."
+        default=None, min_length=16, max_length=200, description="Generated when absent."
     )
 
 
 class WebhookPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
     url: AnyHttpUrl | None = None
     events: list[EventName] | None = None
     active: bool | None = None

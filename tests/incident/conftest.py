@@ -49,7 +49,7 @@ async def seed(settings: Settings) -> dict[str, Any]:
             grace_s=0,
         )  # fmt: skip
         s.add(Camera(code="cctv-simpang-kawat", name="Simpang Kawat", url="rtsp://u:secret@x/1",
-                     lat=-1.62, lon=103.61, kecamatan="Jelutung"))  # fmt: skip
+                     lat=-1.62, lon=103.61, kecamatan="Jelutung", enabled=False))  # fmt: skip
         key = await auth.create_api_key(db_session=s, agency=bpbd)
         dkey = await auth.create_api_key(db_session=s, agency=dishub)
         for name, role in ROLES.items():
@@ -60,7 +60,9 @@ async def seed(settings: Settings) -> dict[str, Any]:
 
 
 async def login(client: httpx.AsyncClient, name: str) -> dict[str, str]:
-    r = await client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORDS[name]})
+    r = await client.post(
+        "/api/v1/auth/login", json={"username": name, "password": PASSWORDS[name]}
+    )
     assert r.status_code == 200, r.text
     client.cookies.clear()
     return {"Authorization": f"Bearer {r.json()['token']}"}

@@ -121,9 +121,7 @@ async def test_agency_creation_is_idempotent_by_external_id(server, keys) -> Non
     async with httpx.AsyncClient(base_url=server.url) as c:
         first = await c.post("/api/v1/incidents", json=body, headers=agency)
         second = await c.post("/api/v1/incidents", json=body, headers=agency)
-        other = await c.post(
-            "/api/v1/incidents", json={**body, "agency": "dishub"}, headers=agency
-        )
+        other = await c.post("/api/v1/incidents", json={**body, "agency": "dishub"}, headers=agency)
         outside = await c.post(
             "/api/v1/incidents", json={**body, "lat": 1.6, "external_id": "x"}, headers=agency
         )
