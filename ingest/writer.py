@@ -113,9 +113,7 @@ class _Pending:
     new: list[bool] = field(default_factory=list)
 
 
-_STATUS_COLS = (
-    "time, service_id, event_id, status, message, latency_ms, source, received_at"
-)
+_STATUS_COLS = "time, service_id, event_id, status, message, latency_ms, source, received_at"
 _STATUS_TYPES = ["timestamptz", "int4", "text", "text", "text", "float8", "text", "timestamptz"]
 _KPI_COLS = "time, kpi_id, sample_id, value, received_at"
 _KPI_TYPES = ["timestamptz", "int4", "text", "float8", "timestamptz"]

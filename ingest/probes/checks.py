@@ -29,9 +29,7 @@ async def check_http(
         return CheckResult(False, None, f"{type(exc).__name__}: {exc}"[:300])
     latency = (time.perf_counter() - start) * 1000
     if response.status_code != expect_status:
-        return CheckResult(
-            False, latency, f"HTTP {response.status_code}, expected {expect_status}"
-        )
+        return CheckResult(False, latency, f"HTTP {response.status_code}, expected {expect_status}")
     if keyword and keyword not in response.text:
         return CheckResult(False, latency, f"keyword {keyword!r} not found in the page")
     return CheckResult(True, latency, f"HTTP {response.status_code}")

@@ -70,9 +70,7 @@ async def create_kpi(
     return {"code": body.code, "agency": agency.code}
 
 
-@router.get(
-    "/kpis/{code}/samples", response_model=list[SampleOut], summary="Values of one KPI"
-)
+@router.get("/kpis/{code}/samples", response_model=list[SampleOut], summary="Values of one KPI")
 async def kpi_samples(
     code: str,
     db_session: SessionDep,
@@ -94,7 +92,7 @@ async def kpi_samples(
     for name, value in (("from", start), ("to", end)):
         if value is not None and value.tzinfo is None:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                422,
                 detail=f"query parameter {name!r} needs a time zone, e.g. 2026-11-22T10:00+07:00",
             )
     end = end or utcnow()
@@ -116,7 +114,7 @@ def _bucket(text: str | None) -> timedelta | None:
     seconds = int(match.group(1)) * _UNIT[match.group(2)] if match else 0
     if not match or seconds <= 0 or seconds > 366 * 86400:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            422,
             detail=f"bucket {text!r} is not a duration like 60, 30s, 5m, 1h or 1d",
         )
     return timedelta(seconds=seconds)

@@ -118,7 +118,7 @@ async def update_service(
     target = fields.get("probe_target", found.probe_target)
     if kind != "none" and not target:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            422,
             detail="probe_target is required when probe_kind is http or tcp",
         )
     await service.update_service(db_session=db_session, service=found, agency=agency, **fields)

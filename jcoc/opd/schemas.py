@@ -45,7 +45,7 @@ class ProbeFields(BaseModel):
 
     probe_kind: ProbeKind | None = Field(None, description="none, http or tcp.")
     probe_target: Text | None = Field(None, description="URL (http) or host:port (tcp).")
-    probe_interval_s: int | None = Field(None, ge=5, le=86_400, description="Seconds.")
+    probe_interval_s: int | None = Field(None, ge=1, le=86_400, description="Seconds.")
     probe_timeout_s: float | None = Field(None, gt=0, le=120, description="Seconds per try.")
     probe_retries: int | None = Field(None, ge=0, le=10, description="Extra tries before down.")
     probe_expect_status: int | None = Field(None, ge=100, le=599, description="HTTP status.")

@@ -126,7 +126,7 @@ async def service_history(
 def _aware(value: datetime | None, name: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            422,
             detail=f"query parameter {name!r} needs a time zone, e.g. 2026-11-22T10:00:00+07:00",
         )
     return value

@@ -1,0 +1,131 @@
+"""Active probes against real local servers that go down and come back."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from jcoc.app import create_app
+from tests.ingest.conftest import City, bearer
+from tests.live import LiveServer
+
+
+class Health:
+    """A tiny HTTP service whose answer the test controls."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.body = b"status: ok"
+        health = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(health.status)
+                self.send_header("Content-Length", str(len(health.body)))
+                self.end_headers()
+                self.wfile.write(health.body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/health"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def health() -> Iterator[Health]:
+    h = Health()
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def server(city: City):
+    with LiveServer(lambda: create_app(city.settings)) as srv:
+        yield srv
+
+
+async def _wait_status(c: httpx.AsyncClient, code: str, want: str, timeout: float = 20) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        body = (await c.get(f"/api/v1/services/{code}")).json()
+        if body.get("reported_status") == want:
+            return body
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{code} never became {want}: {body}")
+        await asyncio.sleep(0.1)
+
+
+async def test_http_probe_goes_down_and_comes_back(server, city, health) -> None:
+    async with httpx.AsyncClient(base_url=server.url, headers=bearer(city.admin)) as c:
+        created = await c.post(
+            "/api/v1/services",
+            json={
+                "agency": "dishub",
+                "code": "e-parkir-web",
+                "name": "E-Parkir web",
+                "probe_kind": "http",
+                "probe_target": health.url,
+                "probe_keyword": "ok",
+                "probe_interval_s": 1,
+                "probe_timeout_s": 2,
+                "probe_retries": 0,
+            },
+        )
+        assert created.status_code == 201, created.text
+        up = await _wait_status(c, "e-parkir-web", "up")
+        assert up["source"] == "probe" and up["latency_ms"] is not None
+        assert up["probe"]["kind"] == "http"
+
+        health.status = 503
+        down = await _wait_status(c, "e-parkir-web", "down")
+        assert "503" in down["message"] and down["status"] == "down"
+
+        health.status, health.body = 200, b"maintenance page"
+        wrong = await _wait_status(c, "e-parkir-web", "down")
+        assert (
+            "keyword" in (await c.get("/api/v1/services/e-parkir-web")).json()["message"] or wrong
+        )
+
+        health.body = b"all ok"
+        await _wait_status(c, "e-parkir-web", "up")
+        history = (await c.get("/api/v1/services/e-parkir-web/history")).json()
+    assert {"up", "down"} <= {e["status"] for e in history}
+    assert all(e["source"] == "probe" for e in history)
+
+
+async def test_tcp_probe_and_probe_change_by_api(server, city) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    try:
+        async with httpx.AsyncClient(base_url=server.url, headers=bearer(city.admin)) as c:
+            changed = await c.patch(
+                "/api/v1/services/ews",
+                json={
+                    "probe_kind": "tcp",
+                    "probe_target": f"127.0.0.1:{port}",
+                    "probe_interval_s": 1,
+                    "probe_retries": 0,
+                },
+            )
+            assert changed.status_code == 200, changed.text
+            await _wait_status(c, "ews", "up")
+            listener.close()
+            down = await _wait_status(c, "ews", "down")
+            assert "connection" in down["message"].lower()
+    finally:
+        listener.close()
