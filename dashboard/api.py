@@ -55,7 +55,11 @@ def call(method: str, path: str, *, params: Any = None, json: Any = None) -> Any
             detail = resp.json().get("detail", detail)
         except ValueError:
             pass
-        if resp.status_code == 404 and not isinstance(detail, str):
-            detail = "not found"
+        if isinstance(detail, list):  # FastAPI 422: say which field and why
+            detail = "; ".join(
+                f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg')}"
+                for d in detail
+                if isinstance(d, dict)
+            )
         raise ApiError(resp.status_code, f"{resp.status_code}: {detail}")
     return resp.json() if resp.content else None

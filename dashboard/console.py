@@ -1,3 +1,5 @@
+# mypy: disable-error-code="arg-type"
+# (Dash components take data-*/aria-* attributes only as **{...} keyword arguments.)
 """The supervisor pages (`/pages/`): one Dash app, a router, and one module per page kind.
 
 Pages fetch from the REST API with the logged-in person's session (see `dashboard.api`);
@@ -7,6 +9,7 @@ actions the person's role may not take are not offered, and the API refuses them
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from dash import Dash, Input, Output, dcc, html
 
@@ -32,6 +35,7 @@ def _nav() -> html.Nav:
 
 def route(pathname: str | None) -> html.Div:
     """The page for `pathname` (under /pages/)."""
+    body: Any
     parts = [p for p in (pathname or "/").split("/") if p][1:]  # drop "pages"
     try:
         if not parts or parts == ["incidents"]:

@@ -24,7 +24,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ASGIApp = Any  # any ASGI callable (a2wsgi and Starlette type their own scopes)
 
 SESSION_COOKIE = "jcoc_session"
 # Set when the wall is opened with ?kiosk=: Dash's own follow-up requests carry no query.

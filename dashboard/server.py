@@ -98,9 +98,7 @@ def _login_page(verifier: Verifier) -> Any:
             message = "Nama pengguna atau kata sandi salah / Wrong username or password"
             if resp.status_code == 422:
                 message = "Isi nama pengguna dan kata sandi / Fill in username and password"
-            return HTMLResponse(
-                _login_html(message, nxt), status_code=401
-            )
+            return HTMLResponse(_login_html(message, nxt), status_code=401)
         body = resp.json()
         out = RedirectResponse(nxt, status_code=303)
         hours = 12

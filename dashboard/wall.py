@@ -1,3 +1,5 @@
+# mypy: disable-error-code="arg-type"
+# (Dash components take data-*/aria-* attributes only as **{...} keyword arguments.)
 """The control-room wall (`/wall/`): the page shell, figures and the language toggle.
 
 The live panels (KPI tiles, service matrix, incidents, cameras) are drawn by
@@ -42,7 +44,10 @@ def layout() -> html.Div:
         children=[
             dcc.Store(id="wall-data", data=None),
             dcc.Store(id="wall-lang", data="id"),
-            dcc.Store(id="wall-geo", data=[{"name": k.name, "lat": k.lat, "lon": k.lon} for k in KECAMATAN]),
+            dcc.Store(
+                id="wall-geo",
+                data=[{"name": k.name, "lat": k.lat, "lon": k.lon} for k in KECAMATAN],
+            ),
             html.Header(
                 className="wall-header",
                 children=[

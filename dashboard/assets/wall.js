@@ -206,6 +206,14 @@
   function renderMatrix() {
     var box = el("wall-services"); if (!box) { return; }
     var services = S.topics.services, agencies = S.topics.agencies, groups = {};
+    var layoutKey = Object.keys(services).sort().map(function (c) { return services[c].agency + "/" + c; }).join(",");
+    if (box.getAttribute("data-layout") === layoutKey) {  // same cells: update in place
+      box.querySelectorAll("[data-service]").forEach(function (cell) {
+        fillService(cell, services[cell.getAttribute("data-service")]);
+      });
+      return;
+    }
+    box.setAttribute("data-layout", layoutKey);
     Object.keys(services).sort().forEach(function (code) {
       var a = services[code].agency || "-";
       (groups[a] = groups[a] || []).push(code);

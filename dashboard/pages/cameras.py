@@ -1,3 +1,5 @@
+# mypy: disable-error-code="arg-type"
+# (Dash components take data-*/aria-* attributes only as **{...} keyword arguments.)
 """A camera: live view (`/cameras/{code}/live.mjpg`), health history and metrics charts."""
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ def camera_page(code: str) -> html.Div:
     except ApiError as exc:
         samples, problem = [], exc.message
     changes = [
-        s for i, s in enumerate(samples) if i == 0 or s.get("health") != samples[i - 1].get("health")
+        s
+        for i, s in enumerate(samples)
+        if i == 0 or s.get("health") != samples[i - 1].get("health")
     ]
     return html.Div(
         [
@@ -59,7 +63,10 @@ def camera_page(code: str) -> html.Div:
             html.H2("Riwayat kesehatan / Health history"),
             html.Ul(
                 [
-                    html.Li(f"{wib(s.get('time'))} — {s.get('health')}", **{"data-health": str(s.get("health"))})
+                    html.Li(
+                        f"{wib(s.get('time'))} — {s.get('health')}",
+                        **{"data-health": str(s.get("health"))},
+                    )
                     for s in changes[-50:]
                 ]
             ),

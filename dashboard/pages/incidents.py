@@ -1,3 +1,5 @@
+# mypy: disable-error-code="arg-type"
+# (Dash components take data-*/aria-* attributes only as **{...} keyword arguments.)
 """Incident list (with filters) and incident detail (timeline, actions by role)."""
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ def incident_table(status: list[str], severity: list[int]) -> Any:
         body = call(
             "GET",
             "/api/v1/incidents",
-            params={"status": status or None, "severity": severity or None, "limit": 200},
+            params={
+                k: v for k, v in (("status", status), ("severity", severity), ("limit", 200)) if v
+            },
         )
     except ApiError as exc:
         return html.Div(exc.message, className="error", role="alert")
@@ -123,7 +127,10 @@ def detail_page(incident_id: str) -> html.Div:
     return html.Div(
         [
             dcc.Store(id="inc-id", data=int(incident_id)),
-            html.Div(id="inc-detail", children=detail_body(call("GET", f"/api/v1/incidents/{incident_id}"))),
+            html.Div(
+                id="inc-detail",
+                children=detail_body(call("GET", f"/api/v1/incidents/{incident_id}")),
+            ),
             html.Div(id="inc-message", role="status", className="message"),
         ]
     )
@@ -162,11 +169,15 @@ def detail_body(inc: dict[str, Any]) -> list[Any]:
             },
         ),
         html.P(inc.get("description") or ""),
-        html.Dl([c for k, v in facts for c in (html.Dt(k), html.Dd(str(v or "–")))], className="facts"),
+        html.Dl(
+            [c for k, v in facts for c in (html.Dt(k), html.Dd(str(v or "–")))], className="facts"
+        ),
         html.Div(
             className="actions",
             children=[
-                dcc.Textarea(id="inc-comment", placeholder="Komentar / comment", className="comment"),
+                dcc.Textarea(
+                    id="inc-comment", placeholder="Komentar / comment", className="comment"
+                ),
                 dcc.Input(id="inc-assignee", placeholder="petugas / assignee", type="text"),
                 *[
                     html.Button(
@@ -214,7 +225,11 @@ def detail_body(inc: dict[str, Any]) -> list[Any]:
         html.H2("Layanan / Services"),
         html.Ul(
             [
-                html.Li(dcc.Link(s.get("name") or s.get("code"), href=f"/pages/services/{s.get('code')}"))
+                html.Li(
+                    dcc.Link(
+                        s.get("name") or s.get("code"), href=f"/pages/services/{s.get('code')}"
+                    )
+                )
                 for s in links.get("services", [])
             ]
         ),
@@ -246,7 +261,7 @@ def register(app: Dash) -> None:
         if not trigger or not any(clicks):
             return no_update, no_update
         action = trigger["action"]
-        body: dict[str, Any] = {"comment": comment or None}
+        body: dict[str, Any] = {"comment": comment or ""}
         if action == "comment" and not comment:
             return no_update, "Tulis komentar dulu / write a comment first"
         if action == "assign":

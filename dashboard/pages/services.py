@@ -1,3 +1,5 @@
+# mypy: disable-error-code="arg-type"
+# (Dash components take data-*/aria-* attributes only as **{...} keyword arguments.)
 """A service's status history and availability (`GET /api/v1/services/{code}/history`)."""
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ def history_figure(events: list[dict[str, Any]]) -> dict[str, Any]:
                 "mode": "markers",
                 "x": [e.get("time") for e in events],
                 "y": [e.get("status") for e in events],
-                "marker": {"size": 10, "color": [COLOURS.get(e.get("status"), "#94a3b8") for e in events]},
+                "marker": {
+                    "size": 10,
+                    "color": [COLOURS.get(e.get("status"), "#94a3b8") for e in events],
+                },
             }
         ],
         "layout": {"margin": {"l": 100, "r": 10, "t": 10, "b": 40}, "height": 260},
@@ -49,13 +54,19 @@ def service_page(code: str) -> html.Div:
     return html.Div(
         [
             html.H1(f"Layanan / Service {code}", **{"data-service": code}),
-            html.P(f"Ketersediaan / availability: {availability}" if availability is not None else ""),
+            html.P(
+                f"Ketersediaan / availability: {availability}" if availability is not None else ""
+            ),
             dcc.Graph(figure=history_figure(events), config={"displayModeBar": False}),
             html.Table(
                 [html.Tr([html.Th("Waktu"), html.Th("Status"), html.Th("Pesan")])]
                 + [
                     html.Tr(
-                        [html.Td(wib(e.get("time"))), html.Td(e.get("status")), html.Td(e.get("message") or "")],
+                        [
+                            html.Td(wib(e.get("time"))),
+                            html.Td(e.get("status")),
+                            html.Td(e.get("message") or ""),
+                        ],
                         **{"data-status": str(e.get("status"))},
                     )
                     for e in events[:200]

@@ -40,7 +40,9 @@ async def browser() -> AsyncIterator[object]:
 
 
 @pytest.fixture(scope="module")
-def dash_settings(pg_server: services.PgServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def dash_settings(
+    pg_server: services.PgServer, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return make_settings(
         database_url=pg_server.url(new_pg_database(pg_server)),
         timescale="on",

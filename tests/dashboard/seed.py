@@ -17,7 +17,7 @@ from jcoc.incident.models import IncidentSource
 from jcoc.incident.schemas import IncidentIn
 from jcoc.opd import service as opd_service
 
-PASSWORD = "rahasia-123"  # noqa: S105 - test users
+PASSWORD = "rahasia-123"
 
 
 @dataclass
