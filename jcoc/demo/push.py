@@ -34,7 +34,10 @@ class PushClient:
     """Posts JSON batches with an agency's API key; remembers what failed to retry it."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        # Idle connections are dropped before uvicorn's 5 s keep-alive closes them under us.
+        self.http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout, limits=httpx.Limits(keepalive_expiry=2.0)
+        )
         self._warned: set[tuple[str, str]] = set()
         self._failing: set[str] = set()
         self._pending: dict[tuple[str, str], deque[dict[str, Any]]] = {}
