@@ -34,9 +34,7 @@ async def probes_component(app: Any) -> AsyncIterator[None]:
     """The active probes, writing through `app.state.writer`."""
     from ingest.probes.runner import ProbeRunner
 
-    runner = ProbeRunner(
-        sessions=app.state.sessions, writer=app.state.writer, bus=app.state.bus
-    )
+    runner = ProbeRunner(sessions=app.state.sessions, writer=app.state.writer, bus=app.state.bus)
     app.state.probes = runner
     await runner.start()
     try:

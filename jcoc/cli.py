@@ -17,7 +17,9 @@ from jcoc.camera.cli import camera_app
 from jcoc.config import ConfigError, Settings, get_settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory, transaction
 from jcoc.demo.cli import demo as demo_command
+from jcoc.kpi.cli import kpi_app
 from jcoc.opd import service as opd_service
+from jcoc.opd.cli import service_probe
 
 T = TypeVar("T")
 
@@ -37,6 +39,8 @@ app.add_typer(kiosk_app, name="kiosk")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(dashboard_app, name="dashboard")
 app.add_typer(camera_app, name="camera")
+app.add_typer(kpi_app, name="kpi")
+service_app.command("probe")(service_probe)
 app.command("demo")(demo_command)
 
 
