@@ -133,7 +133,9 @@ def incident_for(agency: jambi.AgencySeed, seed: int, slot: int) -> dict[str, An
     if not agency.incidents or unit(seed, agency.code, "incident", slot) >= agency.incident_rate:
         return None
     template = agency.incidents[int(unit(seed, agency.code, "tpl", slot) * len(agency.incidents))]
-    place = geo.KECAMATAN[int(unit(seed, agency.code, "kec", slot) * len(geo.KECAMATAN))]
+    place = geo.find_kecamatan(template.kecamatan) if template.kecamatan else None
+    if place is None:
+        place = geo.KECAMATAN[int(unit(seed, agency.code, "kec", slot) * len(geo.KECAMATAN))]
     return {
         "external_id": f"demo-{agency.code}-{slot}",
         "title": template.title,

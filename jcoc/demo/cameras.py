@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx
-
 from jcoc.demo import jambi
 from jcoc.demo.agencies import SimClock, pause, unit
 from jcoc.demo.push import PushClient
@@ -81,13 +79,5 @@ class CameraSimulator:
                     log.info("demo: camera %s now shows fault %s", code, fault)
 
     async def _login(self) -> bool:
-        try:
-            response = await self.client.http.post(
-                "/api/v1/auth/login", json={"username": "admin", "password": self.admin_password}
-            )
-        except httpx.HTTPError:
-            return False
-        if response.status_code != 200:
-            return False
-        self._token = str(response.json()["token"])
-        return True
+        self._token = await self.client.login("admin", self.admin_password)
+        return bool(self._token)

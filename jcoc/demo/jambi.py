@@ -49,6 +49,7 @@ class IncidentTemplate:
     category: str
     severity: int  # 1 critical … 4 low
     description: str = ""
+    kecamatan: str = ""  # where it happens when the title names a place; else anywhere
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,9 @@ AGENCIES: tuple[AgencySeed, ...] = (
             ),
         ),
         (
-            I("Lampu lalu lintas padam di Simpang Kawat", "traffic", 2),
-            I("Kemacetan panjang di Jl. Sultan Agung", "traffic", 3),
-            I("Kecelakaan lalu lintas di Simpang Rimbo", "traffic", 2),
+            I("Lampu lalu lintas padam di Simpang Kawat", "traffic", 2, kecamatan="Jelutung"),
+            I("Kemacetan panjang di Simpang Pulai", "traffic", 3, kecamatan="Jambi Selatan"),
+            I("Kecelakaan lalu lintas di Simpang Rimbo", "traffic", 2, kecamatan="Alam Barajo"),
         ),
         incident_rate=0.08,
     ),
@@ -174,9 +175,9 @@ AGENCIES: tuple[AgencySeed, ...] = (
             ),
         ),
         (
-            I("Genangan air setinggi 40 cm di Jl. Kapten Pattimura", "flood", 2),
-            I("Pohon tumbang menutup jalan di Telanaipura", "infrastructure", 3),
-            I("Tanah longsor kecil di tebing Danau Teluk", "infrastructure", 2),
+            I("Genangan air setinggi 40 cm di jalan permukiman", "flood", 2),
+            I("Pohon tumbang menutup jalan", "infrastructure", 3, kecamatan="Telanaipura"),
+            I("Tanah longsor kecil di tebing sungai", "infrastructure", 2, kecamatan="Danau Teluk"),
         ),
         incident_rate=0.06,
     ),
@@ -303,7 +304,7 @@ AGENCIES: tuple[AgencySeed, ...] = (
                 report_s=300,
             ),
         ),
-        (I("Pipa distribusi bocor di Jl. Hos Cokroaminoto", "infrastructure", 3),),
+        (I("Pipa distribusi PDAM bocor", "infrastructure", 3),),
         incident_rate=0.04,
     ),
     AgencySeed(
@@ -391,7 +392,7 @@ AGENCIES: tuple[AgencySeed, ...] = (
             ),
         ),
         (
-            I("Keramaian PKL menutup trotoar di Pasar Angso Duo", "public_order", 4),
+            I("PKL menutup trotoar di Pasar Angso Duo", "public_order", 4, kecamatan="Pasar Jambi"),
             I("Laporan warga: bangunan liar di sempadan sungai", "public_complaint", 4),
         ),
         incident_rate=0.05,
@@ -421,8 +422,8 @@ AGENCIES: tuple[AgencySeed, ...] = (
             ),
         ),
         (
-            I("Kebakaran rumah warga di Jelutung", "fire", 1),
-            I("Kebakaran lahan di Alam Barajo", "fire", 2),
+            I("Kebakaran rumah warga", "fire", 1),
+            I("Kebakaran lahan kosong", "fire", 2, kecamatan="Alam Barajo"),
         ),
         incident_rate=0.04,
     ),
@@ -473,7 +474,7 @@ AGENCIES: tuple[AgencySeed, ...] = (
                 report_s=300,
             ),
         ),
-        (I("Tumpukan sampah liar di Jl. Lingkar Barat", "public_complaint", 4),),
+        (I("Tumpukan sampah liar di tepi jalan", "public_complaint", 4),),
         incident_rate=0.04,
     ),
 )

@@ -22,6 +22,7 @@ from jcoc.db.engine import create_engine, detect_flavor, session_factory, transa
 from jcoc.demo import seed as seed_mod
 from jcoc.demo.agencies import AgencySimulator, SimClock
 from jcoc.demo.cameras import CameraSimulator
+from jcoc.demo.dutyteam import DutyTeam
 from jcoc.demo.push import PushClient
 
 log = logging.getLogger(__name__)
@@ -124,9 +125,13 @@ async def run_demo(settings: Settings, options: DemoOptions) -> int:
         cameras = CameraSimulator(
             client, found.passwords.get("admin", ""), seed=options.seed, clock=clock
         )
+        duty = DutyTeam(
+            client, found.passwords.get("supervisor", ""), seed=options.seed, clock=clock
+        )
         tasks = [
             asyncio.create_task(agencies.run(stop), name="demo-agencies"),
             asyncio.create_task(cameras.run(stop), name="demo-cameras"),
+            asyncio.create_task(duty.run(stop), name="demo-duty-team"),
         ]
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({serving, stopper}, return_when=asyncio.FIRST_COMPLETED)

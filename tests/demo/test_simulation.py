@@ -71,3 +71,12 @@ def test_outages_and_faults_are_occasional() -> None:
     incidents = [incident_for(a, 3, slot) for a in jambi.AGENCIES for slot in range(300)]
     made = [i for i in incidents if i]
     assert made and all(i["kecamatan"] and i["external_id"].startswith("demo-") for i in made)
+
+
+def test_duty_team_acknowledges_before_resolving() -> None:
+    from jcoc.demo.dutyteam import plan
+
+    plans = [plan(f"demo-bpbd-{slot}", 1) for slot in range(200)]
+    assert all(ack < resolve for ack, resolve in plans)
+    late = [ack for ack, _ in plans if ack > timedelta(minutes=20)]
+    assert 0 < len(late) < len(plans) / 3  # now and then late, so SLA breaches show
