@@ -77,6 +77,8 @@
     return t({ up: "up", degraded: "degraded", down: "down_s", maintenance: "maintenance",
       stale: "stale_s" }[s] || "unknown");
   }
+  // Plotly shows naive times as given: hand it WIB wall-clock time (UTC+7, no DST).
+  function wibIso(t) { return new Date(t + 7 * 3600000).toISOString().slice(0, 19); }
   function cssEsc(v) { return window.CSS && CSS.escape ? CSS.escape(v) : v; }
 
   /* ---------- connection ---------- */
@@ -115,6 +117,7 @@
     var root = el("wall"), c = el("wall-conn"), b = el("wall-banner");
     if (!root || !c) { return; }
     var shown = state === "live" && !S.hubOk ? "degraded" : state;
+    S.dirty = true;  // figures grey out / recolour too
     setAttr(root, "data-connection", shown);
     setAttr(c, "data-state", shown);
     setText(c, t({ live: "live", connecting: "connecting", down: "down", degraded: "hubdown" }[shown]));
@@ -396,7 +399,7 @@
       box.appendChild(tile);
     });
     if (typeof c.availability_24h === "number") {
-      S.availability.push([new Date(now()).toISOString(), c.availability_24h * 100]);
+      S.availability.push([wibIso(now()), c.availability_24h * 100]);
       if (S.availability.length > 240) { S.availability.shift(); }
     }
   }
@@ -432,8 +435,9 @@
       while (minutes.length > 60) { delete S.eventsPerMinute[minutes.shift()]; }
       window.dash_clientside.set_props("wall-data", { data: {
         cameras: S.topics.cameras, incidents: S.topics.incidents,
-        events: minutes.map(function (m) { return [new Date(m).toISOString(), S.eventsPerMinute[m]]; }),
-        availability: S.availability.slice(), stale: itemStale(null), t: Date.now()
+        events: minutes.map(function (m) { return [wibIso(m), S.eventsPerMinute[m]]; }),
+        availability: S.availability.slice(), stale: itemStale(null), t: Date.now(),
+        window: [wibIso(now() - 3600000), wibIso(now() + 60000)]
       } });
     }
   }

@@ -59,15 +59,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 
     trendFigures: function (data, lang) {
       var en = lang === "en";
-      function fig(points, title, color, range) {
+      function fig(points, title, color, range) {  // the last hour, in WIB
         return {
-          data: [{ type: "scatter", mode: "lines", fill: "tozeroy", line: { color: color, width: 3 },
+          data: [{ type: "scatter", mode: "lines+markers", fill: "tozeroy", line: { color: color, width: 3 },
             x: points.map(function (p) { return p[0]; }), y: points.map(function (p) { return p[1]; }) }],
           layout: {
             title: { text: title, font: { color: "#e2e8f0", size: 18 }, x: 0.02 },
             margin: { l: 40, r: 8, t: 36, b: 28 }, paper_bgcolor: "rgba(0,0,0,0)",
             plot_bgcolor: "rgba(0,0,0,0)", font: { color: "#94a3b8", size: 13 },
-            xaxis: { gridcolor: "#1e293b", type: "date" },
+            xaxis: { gridcolor: "#1e293b", type: "date", range: data && data.window ? data.window : undefined },
             yaxis: { gridcolor: "#1e293b", range: range }, uirevision: title
           }
         };

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.dashboard.conftest import artifact
-from tests.dashboard.seed import Seeded, status_event
+from tests.dashboard.seed import PASSWORD, Seeded, status_event
 from tests.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.timescale]
@@ -75,3 +75,21 @@ async def test_wall_shows_disconnect_and_recovers(
     await page.wait_for_selector("#wall[data-connection='live']", timeout=30000)
     await page.wait_for_selector("[data-service='ews'][data-stale='false']", timeout=10000)
     assert "kiosk=" in page.url
+
+
+def test_split_mode_is_a_client_of_the_api(wall_server: LiveServer, seeded: Seeded) -> None:
+    from dashboard.server import create_split_app
+
+    with LiveServer(lambda: create_split_app(wall_server.url)) as split:
+        with httpx.Client(base_url=split.url) as c:
+            assert c.get("/wall/").status_code == 401
+            wall = c.get("/wall/", params={"kiosk": seeded.kiosk})
+            assert wall.status_code == 200
+            assert "jcoc_kiosk=" in wall.headers["set-cookie"]
+            assert c.get("/wall/_dash-layout").status_code == 200  # the kiosk cookie
+            login = c.post(
+                "/pages/login",
+                data={"username": "supa", "password": PASSWORD, "next": "/pages/incidents"},
+            )
+            assert login.status_code == 303
+            assert c.get("/pages/_dash-layout").status_code == 200
