@@ -178,7 +178,8 @@ class Hub:
         if bus is not None and bus != self.bus_connected:
             self.bus_connected, changed = bus, True
         if changed:
-            log.warning("hub: sources bus=%s db=%s", self.bus_connected, self.db_connected)
+            level = logging.INFO if self.bus_connected and self.db_connected else logging.WARNING
+            log.log(level, "hub: sources bus=%s db=%s", self.bus_connected, self.db_connected)
             frame = encode(self.status_message())
             for client in self.clients:
                 client.control(frame)
