@@ -7,19 +7,45 @@ it receives in `packets` (the camera's real frame rate, even when it decodes onl
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import av
 import httpx
 
 from camera_bridge.frame import Frame
-from camera_bridge.urls import scheme_of
+from camera_bridge.urls import redact_url, scheme_of
 
 MAX_JPEG_BYTES = 8 * 1024 * 1024
+
+
+class _RedactUrls(logging.Filter):
+    """httpx logs request URLs at INFO: redact camera credentials from them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(str(a)) if isinstance(a, httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactUrls())
+
+
+def _http_client(url: str, timeout: float) -> tuple[httpx.Client, str]:
+    """A client with the URL's user:password as Basic auth, and the URL without them."""
+    parts = urlsplit(url)
+    auth = None
+    if parts.username is not None:
+        auth = httpx.BasicAuth(unquote(parts.username), unquote(parts.password or ""))
+        parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
+    client = httpx.Client(timeout=timeout, follow_redirects=True, auth=auth)
+    return client, urlunsplit(parts)
 
 
 class Source(Protocol):
@@ -59,6 +85,7 @@ class AvSource:
                 "rtsp_transport": self.transport,
                 "timeout": str(int(self.timeout * 1_000_000)),
                 "fflags": "nobuffer",
+                "analyzeduration": "1000000",  # codec parameters come in the SDP: probe briefly
             }
         elif self.is_file and not Path(self._target()).is_file():
             raise FileNotFoundError(f"no video file at {self._target()}")
@@ -135,8 +162,8 @@ class MjpegSource:
         self._response: httpx.Response | None = None
 
     def open(self) -> None:
-        self._client = httpx.Client(timeout=self.timeout, follow_redirects=True)
-        request = self._client.build_request("GET", self.url)
+        self._client, url = _http_client(self.url, self.timeout)
+        request = self._client.build_request("GET", url)
         self._response = self._client.send(request, stream=True)
         if self._response.status_code != 200:
             raise ConnectionError(f"MJPEG camera answered HTTP {self._response.status_code}")
@@ -184,15 +211,16 @@ class JpegPollSource:
         self.decode_errors = 0
         self.keyframes_only = False
         self._client: httpx.Client | None = None
+        self._plain_url = url
 
     def open(self) -> None:
-        self._client = httpx.Client(timeout=self.timeout, follow_redirects=True)
+        self._client, self._plain_url = _http_client(self.url, self.timeout)
 
     def frames(self) -> Iterator[Frame]:
         assert self._client is not None
         next_at = time.monotonic()
         while True:
-            response = self._client.get(self.url)
+            response = self._client.get(self._plain_url)
             if response.status_code != 200:
                 raise ConnectionError(f"snapshot URL answered HTTP {response.status_code}")
             if not response.content.startswith(b"\xff\xd8"):

@@ -34,7 +34,7 @@ class StreamOptions:
     """How a stream connects and samples (the defaults suit real cameras)."""
 
     backoff: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
-    timeout: float = 8.0
+    timeout: float = 5.0  # connect and read timeout: a silent stream is reopened after this
     keyframes_only_below_fps: float = 1.0  # sample rates at or below this decode keyframes only
     viewer_linger_s: float = 10.0  # keep full decoding this long after a snapshot request
     fps_window_s: float = 5.0
