@@ -137,7 +137,9 @@ class IncidentFacts:
         if isinstance(agency, dict):
             agency = agency.get("code")
         agency = agency or data.get("agency_code")
-        sla = data.get("sla") if isinstance(data.get("sla"), dict) else {}
+        sla = data.get("sla")
+        if not isinstance(sla, dict):
+            sla = {}
         return cls(
             id=str(data["id"]),
             title=str(data.get("title", "")),

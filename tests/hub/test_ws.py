@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import time
 from datetime import timedelta
 
 import httpx
@@ -108,6 +110,19 @@ async def test_reconnect_resumes_from_last_seq(server, city: City, facts: Facts)
         assert snap["type"] == "snapshot" and snap["data"]["atcs"]["message"] == "while away 2"
 
 
+async def _read_all(ws, into: list) -> None:
+    async for raw in ws:
+        into.append(json.loads(raw))
+
+
+def _metrics(text: str) -> dict[str, float]:
+    return {
+        line.split()[0]: float(line.split()[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
 async def _closed_with(ws) -> int:
     with pytest.raises(ConnectionClosed) as info:
         await recv(ws)
@@ -167,33 +182,41 @@ async def test_slow_client_does_not_delay_a_fast_one(ts_settings, redis_server) 
                 f"{server.ws_url}/ws?token={kiosk}", sock=sock, max_queue=1, close_timeout=0.5
             )
             await slow.send(json.dumps({"op": "subscribe", "topics": ["services"]}))
-            async with await connect(server.ws_url, kiosk) as fast:
+            bearer = {"Authorization": f"Bearer {kiosk}"}
+            async with (
+                await connect(server.ws_url, kiosk) as fast,
+                httpx.AsyncClient(base_url=server.url, headers=bearer) as http,
+            ):
                 await _hello(fast)
                 await subscribe(fast, ["services"])
                 await recv(fast)
+                seen: list[dict] = []
+                reader = asyncio.create_task(_read_all(fast, seen))
                 long = "x" * 900
-                for round_ in range(8):
+                deadline = time.monotonic() + 60
+                metrics: dict[str, float] = {}
+                while (
+                    metrics.get("jcoc_hub_coalesced_total", 0)
+                    + metrics.get("jcoc_hub_dropped_total", 0)
+                    == 0
+                ):
+                    assert time.monotonic() < deadline, "the slow client never fell behind"
                     now = utcnow()
-                    await facts.statuses([(c, "up", now, f"{long}{round_}") for c in codes])
+                    await facts.statuses([(c, "up", now, long + now.isoformat()) for c in codes])
+                    metrics = _metrics((await http.get("/metrics")).text)
                 await facts.status("atcs", "down", message="the last one")
-                await recv_until(
-                    fast,
-                    lambda f: (f.get("data") or {}).get("message") == "the last one",
-                    timeout=60,
-                )
-            bearer = {"Authorization": f"Bearer {kiosk}"}
-            async with httpx.AsyncClient(base_url=server.url, headers=bearer) as http:
+                while not any((f.get("data") or {}).get("message") == "the last one" for f in seen):
+                    assert time.monotonic() < deadline, "the fast client missed the last update"
+                    await asyncio.sleep(0.05)
+                reader.cancel()
+                seqs = [f["seq"] for f in seen if f["type"] == "update"]
+                assert seqs == sorted(seqs)
                 assert (
                     await httpx.AsyncClient(base_url=server.url).get("/metrics")
                 ).status_code == 401
-                text = (await http.get("/metrics")).text
-            metrics = {
-                line.split()[0]: float(line.split()[1])
-                for line in text.splitlines()
-                if line and not line.startswith("#")
-            }
+                metrics = _metrics((await http.get("/metrics")).text)
             # The slow client is still connected, its queue bounded, its backlog coalesced.
-            assert metrics["jcoc_hub_connections"] == 1
+            assert metrics["jcoc_hub_connections"] == 2
             assert metrics["jcoc_hub_client_queue_high_water"] <= 20 + 1
             assert metrics["jcoc_hub_coalesced_total"] + metrics["jcoc_hub_dropped_total"] > 0
             await slow.close()
