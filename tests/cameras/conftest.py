@@ -18,7 +18,7 @@ from tests.cameras.media import make_clip
 from tests.conftest import sqlite_settings_for
 from tests.live import LiveServer
 
-ADMIN_PASSWORD = "admin-password-1"  # noqa: S105 - test account
+ADMIN_PASSWORD = "admin-password-1"
 
 
 @pytest.fixture(scope="session")
