@@ -30,7 +30,7 @@ from tests.services import free_port
 pytestmark = [pytest.mark.timescale, pytest.mark.redis]
 
 
-async def _more_facts(facts: Facts) -> None:
+async def _more_facts(facts: Facts) -> str:
     """A KPI sample, a camera metric and an open incident: committed, then published."""
     now = utcnow().replace(microsecond=0)
     async with session_factory(facts.engine)() as s:
@@ -96,6 +96,7 @@ async def _more_facts(facts: Facts) -> None:
         },
     }
     await facts.bus.publish("incident", {"event": "created", "incident": incident})
+    return str(inc.id)
 
 
 async def _topics_when(http: httpx.AsyncClient, pred) -> dict:
@@ -116,12 +117,12 @@ async def test_restart_rebuilds_the_same_state(city: City, facts: Facts) -> None
             await _topics_when(http, lambda t: "atcs" in t["services"])
             await facts.status("atcs", "down", time=base - timedelta(minutes=7), message="putus")
             await facts.status("atcs", "up", time=base, message="pulih")
-            await _more_facts(facts)
+            incident_id = await _more_facts(facts)
             before = await _topics_when(
                 http,
                 lambda t: (
                     t["services"]["atcs"]["message"] == "pulih"
-                    and "1" in t["incidents"]
+                    and incident_id in t["incidents"]
                     and t["kpis"].get("tma", {}).get("value") == 7.4
                     and t["cameras"].get("cctv-1", {}).get("health") == "frozen"
                 ),
@@ -131,7 +132,7 @@ async def test_restart_rebuilds_the_same_state(city: City, facts: Facts) -> None
             after = (await http.get("/api/v1/summary")).json()["topics"]
     assert after == before
     assert before["services"]["atcs"]["availability_24h"] < 1  # one down bucket in two
-    assert before["incidents"]["1"]["sla"]["state"] == "ok"
+    assert before["incidents"][incident_id]["sla"]["state"] == "ok"
     assert before["summary"]["city"]["incidents"]["by_severity"]["1"] == 1
     assert before["kpis"]["tma"]["level"] == "warn"
     assert before["summary"]["city"]["cameras"]["frozen"] == 1
