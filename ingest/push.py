@@ -85,10 +85,30 @@ def parse(model: type[M], body: bytes, list_name: str, settings: Settings) -> M:
     return parsed
 
 
-def check_time(
+@dataclass(frozen=True)
+class TimeWindow:
+    """The accepted range of pushed times: not too far ahead, not beyond retention."""
+
+    now: datetime
+    latest: datetime
+    earliest: datetime
+
+    @classmethod
+    def around(cls, now: datetime, settings: Settings) -> TimeWindow:
+        return cls(
+            now,
+            now + timedelta(seconds=settings.future_tolerance_seconds),
+            now - timedelta(days=settings.retention_days),
+        )
+
+    def contains(self, when: datetime) -> bool:
+        return self.earliest <= when <= self.latest
+
+
+def time_problem(
     when: datetime, now: datetime, settings: Settings, list_name: str, index: int
-) -> dict[str, Any] | None:
-    """A problem when `when` is too far in the future or older than the retention."""
+) -> dict[str, Any]:
+    """The problem with a time outside the accepted window (too far ahead, or too old)."""
     ahead = (when - now).total_seconds()
     if ahead > settings.future_tolerance_seconds:
         return problem(
@@ -98,15 +118,12 @@ def check_time(
             f"{when.isoformat()} is {int(ahead)} s in the future (tolerance "
             f"{settings.future_tolerance_seconds} s); check the sender's clock and time zone",
         )
-    if now - when > timedelta(days=settings.retention_days):
-        return problem(
-            list_name,
-            index,
-            "time",
-            f"{when.isoformat()} is older than the retention period "
-            f"({settings.retention_days} days)",
-        )
-    return None
+    return problem(
+        list_name,
+        index,
+        "time",
+        f"{when.isoformat()} is older than the retention period ({settings.retention_days} days)",
+    )
 
 
 def derived_id(*parts: object) -> str:
@@ -117,19 +134,17 @@ def derived_id(*parts: object) -> str:
 
 def _ownership(
     code: str, owned: Owned | None, agency: str, list_name: str, index: int, what: str
-) -> tuple[int, dict[str, Any]] | None:
+) -> tuple[int, dict[str, Any]]:
     if owned is None:
         return 422, problem(
             list_name, index, what, f"unknown {what} {code!r}; ask the JCOC admin to register it"
         )
-    if owned.agency != agency:
-        return 403, problem(
-            list_name,
-            index,
-            what,
-            f"{what} {code!r} belongs to agency {owned.agency!r}, not {agency!r}",
-        )
-    return None
+    return 403, problem(
+        list_name,
+        index,
+        what,
+        f"{what} {code!r} belongs to agency {owned.agency!r}, not {agency!r}",
+    )
 
 
 def _raise_if(found: list[tuple[int, dict[str, Any]]]) -> None:
@@ -149,16 +164,15 @@ def status_rows(
     """Rows for the writer, or Refused naming every bad event."""
     found: list[tuple[int, dict[str, Any]]] = []
     rows = []
+    window = TimeWindow.around(now, settings)
     for i, ev in enumerate(events):
-        bad = _ownership(ev.service, services.get(ev.service), agency, "events", i, "service")
-        if bad:
-            found.append(bad)
+        owned = services.get(ev.service)
+        if owned is None or owned.agency != agency:
+            found.append(_ownership(ev.service, owned, agency, "events", i, "service"))
             continue
-        late = check_time(ev.time, now, settings, "events", i)
-        if late:
-            found.append((422, late))
+        if not window.contains(ev.time):
+            found.append((422, time_problem(ev.time, now, settings, "events", i)))
             continue
-        owned = services[ev.service]
         rows.append(
             StatusRow(
                 service_id=owned.id,
@@ -186,16 +200,15 @@ def kpi_rows(
     """Rows for the writer, or Refused naming every bad sample."""
     found: list[tuple[int, dict[str, Any]]] = []
     rows = []
+    window = TimeWindow.around(now, settings)
     for i, s in enumerate(samples):
-        bad = _ownership(s.kpi, kpis.get(s.kpi), agency, "samples", i, "kpi")
-        if bad:
-            found.append(bad)
+        owned = kpis.get(s.kpi)
+        if owned is None or owned.agency != agency:
+            found.append(_ownership(s.kpi, owned, agency, "samples", i, "kpi"))
             continue
-        late = check_time(s.time, now, settings, "samples", i)
-        if late:
-            found.append((422, late))
+        if not window.contains(s.time):
+            found.append((422, time_problem(s.time, now, settings, "samples", i)))
             continue
-        owned = kpis[s.kpi]
         rows.append(
             KpiRow(
                 kpi_id=owned.id,

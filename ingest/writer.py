@@ -41,7 +41,7 @@ class Overloaded(RuntimeError):
     """Too many rows are waiting already; the caller should retry shortly."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatusRow:
     service_id: int
     service: str
@@ -58,7 +58,7 @@ class StatusRow:
         return ("s", self.service_id, self.event_id, self.time)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KpiRow:
     kpi_id: int
     kpi: str
@@ -128,7 +128,7 @@ class Writer:
         settings: Settings,
         engine: AsyncEngine,
         bus: Bus | None,
-        window_s: float = 0.002,
+        window_s: float = 0.001,
         max_batch_rows: int = 20_000,
         max_pending_rows: int = 200_000,
         connect_timeout_s: float = 3.0,
@@ -145,6 +145,8 @@ class Writer:
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._pg: Any = None  # psycopg.AsyncConnection, opened lazily, reopened after errors
+        self._slow_left = 0  # batches left to write on the exact (temp table) path
+        self._last_batch_requests = 0
 
     # -- lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
@@ -182,7 +184,10 @@ class Writer:
         while True:
             batch = [await self._queue.get()]
             size = len(batch[0].rows)
-            deadline = asyncio.get_running_loop().time() + self.window_s
+            # Wait `window_s` for company only when requests are arriving concurrently (the
+            # last batch gathered several); a lone sender is not delayed for nothing.
+            window = self.window_s if self._last_batch_requests > 1 else 0.0
+            deadline = asyncio.get_running_loop().time() + window
             while size < self.max_batch_rows:
                 if self._queue.empty():
                     remaining = deadline - asyncio.get_running_loop().time()
@@ -196,15 +201,20 @@ class Writer:
                     item = self._queue.get_nowait()
                 batch.append(item)
                 size += len(item.rows)
+            self._last_batch_requests = len(batch)
             await self._commit_batch(batch, size)
 
     async def _commit_batch(self, batch: list[_Pending], size: int) -> None:
         self.stats.pending_rows -= size
-        # First occurrence of a key in the batch is the candidate; repeats are duplicates.
+        # The first occurrence of a key in the batch is the candidate; repeats are duplicates.
         unique: dict[tuple[Any, ...], Row] = {}
+        keys: list[tuple[Any, ...]] = []
+        first: list[bool] = []
         for pending in batch:
             for row in pending.rows:
-                unique.setdefault(row.key, row)
+                key = row.key
+                keys.append(key)
+                first.append(unique.setdefault(key, row) is row)
         received = utcnow()
         try:
             inserted = await self._insert(list(unique.values()), received)
@@ -218,23 +228,25 @@ class Writer:
             return
         self.stats.batches += 1
         self.stats.largest_batch = max(self.stats.largest_batch, size)
-        claimed: set[tuple[Any, ...]] = set()
+        if inserted is None:  # every candidate was new
+            new_flags = first
+        else:
+            new_flags = [f and k in inserted for f, k in zip(first, keys, strict=True)]
         published: list[Row] = []
+        at = 0
         for pending in batch:
-            new = []
-            for row in pending.rows:
-                is_new = row.key in inserted and row.key not in claimed
-                if is_new:
-                    claimed.add(row.key)
-                    published.append(row)
-                new.append(is_new)
+            n = len(pending.rows)
+            new = new_flags[at : at + n]
+            at += n
+            published.extend(r for r, is_new in zip(pending.rows, new, strict=True) if is_new)
             if not pending.future.done():
                 pending.future.set_result(WriteResult(new))
         self.stats.rows += len(published)
         self.stats.duplicates += size - len(published)
         await self._publish(published, received)
 
-    async def _insert(self, rows: list[Row], received: datetime) -> set[tuple[Any, ...]]:
+    async def _insert(self, rows: list[Row], received: datetime) -> set[tuple[Any, ...]] | None:
+        """Store the batch in one transaction; None when every row was new, else the new keys."""
         status = [r for r in rows if isinstance(r, StatusRow)]
         kpis = [r for r in rows if isinstance(r, KpiRow)]
         if dialect.supports_copy(self.engine.dialect.name):
@@ -254,11 +266,11 @@ class Writer:
         )
         async with conn.cursor() as cur:
             await cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS jcoc_status_in "
+                "CREATE TEMP TABLE IF NOT EXISTS jcoc_status_event_in "
                 "(LIKE status_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
             await cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS jcoc_kpi_in "
+                "CREATE TEMP TABLE IF NOT EXISTS jcoc_kpi_sample_in "
                 "(LIKE kpi_sample INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
         await conn.commit()
@@ -273,48 +285,68 @@ class Writer:
 
     async def _insert_pg(
         self, status: list[StatusRow], kpis: list[KpiRow], received: datetime
-    ) -> set[tuple[Any, ...]]:
+    ) -> set[tuple[Any, ...]] | None:
+        from psycopg.errors import UniqueViolation
+
+        tables: list[tuple[str, str, list[str], list[Any], str, str]] = []
+        if status:
+            values: list[Any] = [
+                (
+                    r.time,
+                    r.service_id,
+                    r.event_id,
+                    r.status,
+                    r.message,
+                    r.latency_ms,
+                    r.source,
+                    received,
+                )
+                for r in status
+            ]
+            tables.append(
+                (
+                    "status_event",
+                    _STATUS_COLS,
+                    _STATUS_TYPES,
+                    values,
+                    "service_id, event_id, time",
+                    "s",
+                )
+            )
+        if kpis:
+            values = [(k.time, k.kpi_id, k.sample_id, k.value, received) for k in kpis]
+            tables.append(
+                ("kpi_sample", _KPI_COLS, _KPI_TYPES, values, "kpi_id, sample_id, time", "k")
+            )
         try:
             conn = await self._connect_pg()
+            if self._slow_left <= 0:
+                # Fast path, the usual case: every row is new, so COPY straight into the
+                # tables. One duplicate aborts the transaction; then the exact path runs.
+                try:
+                    async with conn.cursor() as cur:
+                        for table, cols, types, rows, _key, _tag in tables:
+                            await _copy(cur, table, cols, types, rows)
+                    await conn.commit()
+                    return None
+                except UniqueViolation:
+                    await conn.rollback()
+                    # Retries come in bursts: skip the fast path for the next few batches.
+                    self._slow_left = 20
+            else:
+                self._slow_left -= 1
+            # Exact path: COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING
+            # RETURNING tells which rows are new.
             inserted: set[tuple[Any, ...]] = set()
             async with conn.cursor() as cur:
-                if status:
-                    async with cur.copy(
-                        f"COPY jcoc_status_in ({_STATUS_COLS}) FROM STDIN (FORMAT BINARY)"
-                    ) as copy:
-                        copy.set_types(_STATUS_TYPES)
-                        for r in status:
-                            await copy.write_row(
-                                (
-                                    r.time,
-                                    r.service_id,
-                                    r.event_id,
-                                    r.status,
-                                    r.message,
-                                    r.latency_ms,
-                                    r.source,
-                                    received,
-                                )
-                            )
+                for table, cols, types, rows, key, tag in tables:
+                    temp = f"jcoc_{table}_in"
+                    await _copy(cur, temp, cols, types, rows)
                     await cur.execute(
-                        f"INSERT INTO status_event ({_STATUS_COLS}) "  # noqa: S608 - constants
-                        f"SELECT {_STATUS_COLS} FROM jcoc_status_in "
-                        "ON CONFLICT DO NOTHING RETURNING service_id, event_id, time"
+                        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {temp} "  # noqa: S608
+                        f"ON CONFLICT DO NOTHING RETURNING {key}"
                     )
-                    inserted.update(("s", *row) for row in await cur.fetchall())
-                if kpis:
-                    async with cur.copy(
-                        f"COPY jcoc_kpi_in ({_KPI_COLS}) FROM STDIN (FORMAT BINARY)"
-                    ) as copy:
-                        copy.set_types(_KPI_TYPES)
-                        for k in kpis:
-                            await copy.write_row((k.time, k.kpi_id, k.sample_id, k.value, received))
-                    await cur.execute(
-                        f"INSERT INTO kpi_sample ({_KPI_COLS}) "  # noqa: S608 - constants
-                        f"SELECT {_KPI_COLS} FROM jcoc_kpi_in "
-                        "ON CONFLICT DO NOTHING RETURNING kpi_id, sample_id, time"
-                    )
-                    inserted.update(("k", *row) for row in await cur.fetchall())
+                    inserted.update((tag, *row) for row in await cur.fetchall())
             await conn.commit()
             return inserted
         except BaseException:
@@ -390,6 +422,14 @@ class Writer:
             except Exception:
                 # The fact is committed; live views catch up from the database.
                 log.warning("writer: publishing a committed fact failed", exc_info=True)
+
+
+async def _copy(cur: Any, table: str, cols: str, types: list[str], rows: list[Any]) -> None:
+    # Table and column names are constants of this module, never input.
+    async with cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
+            await copy.write_row(row)
 
 
 def status_message(row: StatusRow, received_iso: str) -> dict[str, Any]:
