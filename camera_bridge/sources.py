@@ -139,6 +139,8 @@ class AvSource:
                 continue
             consecutive_errors = 0
             for frame in decoded:
+                if frame.is_corrupt:  # decoded with concealment: the stream is damaged
+                    self.decode_errors += 1
                 yield Frame(av_frame=frame)
 
     def close(self) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -114,6 +116,27 @@ async def test_corrupt_files_do_not_crash_anything(
     good = clips("normal").read_bytes()
     truncated = tmp_path / "truncated.mp4"
     truncated.write_bytes(good[: len(good) // 2])
+    corrupt = tmp_path / "corrupt.ts"  # damaged all along: decodes, with errors
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(clips("normal")),
+            "-c",
+            "copy",
+            "-f",
+            "mpegts",
+            str(corrupt),
+        ],
+        check=True,
+    )
+    data = bytearray(corrupt.read_bytes())
+    noise = random.Random(1)
+    for offset in range(20_000, len(data), 9_000):
+        data[offset : offset + 600] = bytes(noise.randrange(256) for _ in range(600))
+    corrupt.write_bytes(bytes(data[: len(data)]))
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(bytes(range(256)) * 400)
     cameras = {
@@ -121,11 +144,15 @@ async def test_corrupt_files_do_not_crash_anything(
         "cam-garbage": f"file://{garbage}",
         "cam-missing": f"file://{tmp_path / 'nothing.mp4'}",
         "cam-sim": "sim://street?seed=3&fps=10",
+        "cam-corrupt": f"file://{corrupt}",
     }
 
     def done(events: list[dict[str, Any]]) -> bool:
-        return all("offline" in _healths(events, c) for c in cameras if c != "cam-sim") and (
-            "ok" in _healths(events, "cam-sim")
+        broken = ("cam-truncated", "cam-garbage", "cam-missing")
+        return (
+            all("offline" in _healths(events, c) for c in broken)
+            and "ok" in _healths(events, "cam-sim")
+            and "degraded" in _healths(events, "cam-corrupt")
         )
 
     manager, events, (engine, _) = await _run_cameras(sqlite_settings, cameras, done, 20)
