@@ -17,8 +17,13 @@ def run() -> list[dict[str, object]]:
     ours = decode_cost(path, keyframes_only=True, sample_every_s=0.5, repeat=3)
     per_frame_bare = 1000 * bare.cpu_s / max(bare.decoded, 1)
     return [
-        row("camera analytics: CPU per sampled 720p frame (decode + analyse vs decode)",
-            ours.per_sample_ms, per_frame_bare, "ms/frame", "≤ 1.3×"),
+        row(
+            "camera analytics: CPU per sampled 720p frame (decode + analyse vs decode)",
+            ours.per_sample_ms,
+            per_frame_bare,
+            "ms/frame",
+            "≤ 1.3×",
+        ),
     ]
 
 

@@ -16,9 +16,13 @@ def run() -> list[dict[str, object]]:
         full = decode_cost(path, keyframes_only=False, sample_every_s=1.0)
         keys = decode_cost(path, keyframes_only=True, sample_every_s=1.0, repeat=2)
         out.append(
-            row(f"cameras per core, {size} H.264 25 fps, analysed at 1 sample/s",
-                keys.video_s / keys.cpu_s, full.video_s / full.cpu_s, "cameras/core",
-                "≥ 3× full decode")
+            row(
+                f"cameras per core, {size} H.264 25 fps, analysed at 1 sample/s",
+                keys.video_s / keys.cpu_s,
+                full.video_s / full.cpu_s,
+                "cameras/core",
+                "≥ 3× full decode",
+            )
         )
     return out
 

@@ -16,9 +16,13 @@ def run() -> list[dict[str, object]]:
         full = decode_cost(path, keyframes_only=False, sample_every_s=1.0)
         keys = decode_cost(path, keyframes_only=True, sample_every_s=1.0, repeat=2)
         out.append(
-            row(f"camera {size} H.264 at 1 sample/s: keyframe-only vs full decode",
-                keys.per_video_second_ms, full.per_video_second_ms, "CPU ms per camera-s",
-                "≤ 0.3×")
+            row(
+                f"camera {size} H.264 at 1 sample/s: keyframe-only vs full decode",
+                keys.per_video_second_ms,
+                full.per_video_second_ms,
+                "CPU ms per camera-s",
+                "≤ 0.3×",
+            )
         )
     return out
 

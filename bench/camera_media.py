@@ -30,9 +30,27 @@ def clip(size: str) -> Path:
         source = f"testsrc2=size={SIZES[size]}:rate={FPS},noise=alls=6:allf=t"
         tmp = path.with_suffix(".part.mp4")
         subprocess.run(
-            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", source, "-t", str(SECONDS),
-             "-c:v", "libx264", "-preset", "ultrafast", "-g", str(FPS), "-pix_fmt", "yuv420p",
-             str(tmp)],
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                source,
+                "-t",
+                str(SECONDS),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-g",
+                str(FPS),
+                "-pix_fmt",
+                "yuv420p",
+                str(tmp),
+            ],
             check=True,
         )
         tmp.rename(path)
@@ -78,9 +96,7 @@ def decode_cost(
     return Cost(time.process_time() - started, SECONDS * repeat, decoded, samples)
 
 
-def row(
-    benchmark: str, ours: float, baseline: float, unit: str, target: str
-) -> dict[str, object]:
+def row(benchmark: str, ours: float, baseline: float, unit: str, target: str) -> dict[str, object]:
     """One result row."""
     return {
         "benchmark": benchmark,
