@@ -202,7 +202,14 @@ class Writer:
                 batch.append(item)
                 size += len(item.rows)
             self._last_batch_requests = len(batch)
-            await self._commit_batch(batch, size)
+            try:
+                await self._commit_batch(batch, size)
+            except Exception:
+                # Never let the writer die: every waiting request must get an answer.
+                log.exception("writer: unexpected error; failing the batch")
+                for pending in batch:
+                    if not pending.future.done():
+                        pending.future.set_exception(DatabaseUnavailable("ingest writer error"))
 
     async def _commit_batch(self, batch: list[_Pending], size: int) -> None:
         self.stats.pending_rows -= size

@@ -128,7 +128,7 @@ class CameraManager:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self.bridge.stop_all()
+        await asyncio.to_thread(self.bridge.stop_all)
         with contextlib.suppress(Exception):
             await self._flush()
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -129,3 +129,43 @@ async def test_tcp_probe_and_probe_change_by_api(server, city) -> None:
             assert "connection" in down["message"].lower()
     finally:
         listener.close()
+
+
+async def test_probes_as_their_own_process(sqlite_settings, health) -> None:
+    """`jcoc ingest probes`: the same probes, with a writer of their own."""
+    from sqlalchemy import select
+
+    from ingest.probes.process import run_probes_process
+    from jcoc.db.engine import create_engine, session_factory
+    from jcoc.opd import service as opd
+    from jcoc.status.models import StatusEvent
+
+    engine = create_engine(sqlite_settings)
+    async with session_factory(engine)() as s:
+        agency = await opd.create_agency(db_session=s, code="dinkes", name="Dinkes")
+        await opd.create_service(
+            db_session=s,
+            agency=agency,
+            code="sirs",
+            name="SIRS",
+            probe_kind="http",
+            probe_target=health.url,
+            probe_interval_s=1,
+            probe_retries=0,
+        )
+        await s.commit()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_probes_process(sqlite_settings, stop))
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while True:
+            async with session_factory(engine)() as s:
+                found = (await s.scalars(select(StatusEvent))).all()
+            if found or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await task
+        await engine.dispose()
+    assert found and found[0].status == "up" and found[0].source == "probe"
