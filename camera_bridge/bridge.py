@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from functools import lru_cache
 
@@ -87,13 +88,20 @@ class CameraBridge:
         with self._lock:
             return list(self._streams.values())
 
-    def stop_all(self) -> None:
-        """Stop every stream."""
+    def stop_all(self, timeout: float = 3.0) -> None:
+        """Stop every stream, waiting up to `timeout` in all for their readers to finish.
+
+        Waiting matters at exit: a decoder thread still inside FFmpeg while the interpreter
+        shuts down can crash the process.
+        """
         with self._lock:
             streams = list(self._streams.values())
             self._streams.clear()
         for stream in streams:
             stream.stop(timeout=0.0)
+        deadline = time.monotonic() + timeout
+        for stream in streams:
+            stream.join(max(0.0, deadline - time.monotonic()))
 
     def _jpeg(self, frame: Frame) -> bytes:
         if not frame.has_jpeg:

@@ -102,6 +102,11 @@ class CameraStream:
             self._thread.join(timeout)
         self.stats.state = StreamState.stopped
 
+    def join(self, timeout: float) -> None:
+        """Wait for the reader thread to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     # -- reader ----------------------------------------------------------------------------
 
     def _run(self) -> None:
