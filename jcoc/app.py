@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 # Routes reachable without any token. Everything else must depend on an auth dependency;
 # tests/test_routes_auth.py enforces it.
 PUBLIC_PATHS = {"/healthz", "/readyz", *auth_router.PUBLIC}
+# The API reference is public on purpose: an agency programmer reads it before having any
+# login. It describes the API and holds no data.
+PUBLIC_DOCS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
