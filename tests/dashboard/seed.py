@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,24 +56,21 @@ async def seed(settings: Settings) -> Seeded:
                 await auth_service.create_user(
                     db_session=s, username=name, password=PASSWORD, role=role
                 )
-            with warnings.catch_warnings():
-                # jcoc.incident still uses Result.tuples() (deprecated in SQLAlchemy 2.1)
-                warnings.simplefilter("ignore", DeprecationWarning)
-                incident = await incident_service.create(
-                    db_session=s,
-                    data=IncidentIn(
-                        title="Genangan air di Jl. Sultan Thaha",
-                        severity=1,
-                        category="flood",
-                        kecamatan="Pasar Jambi",
-                        lat=-1.5893,
-                        lon=103.6129,
-                        agency="bpbd",
-                    ),
-                    source=IncidentSource.operator,
-                    actor="user:test",
-                    now=utcnow(),
-                )
+            incident = await incident_service.create(
+                db_session=s,
+                data=IncidentIn(
+                    title="Genangan air di Jl. Sultan Thaha",
+                    severity=1,
+                    category="flood",
+                    kecamatan="Pasar Jambi",
+                    lat=-1.5893,
+                    lon=103.6129,
+                    agency="bpbd",
+                ),
+                source=IncidentSource.operator,
+                actor="user:test",
+                now=utcnow(),
+            )
             incident_service.discard_pending(s)
             return Seeded(kiosk=kiosk.token, api_key=key.token, incident_id=incident.id)
     finally:
