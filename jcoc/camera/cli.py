@@ -10,9 +10,10 @@ import typer
 from pydantic import ValidationError
 
 from jcoc.camera import service
-from jcoc.camera.schemas import CameraIn, redact_url
+from jcoc.camera.schemas import CameraIn
 from jcoc.config import ConfigError, get_settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory, transaction
+from jcoc.redact import redact_url
 
 T = TypeVar("T")
 

@@ -21,9 +21,9 @@ from jcoc.camera.schemas import (
     CameraPatch,
     FaultIn,
     MetricOut,
-    redact_url,
 )
 from jcoc.db.deps import SessionDep
+from jcoc.redact import redact_url
 
 log = logging.getLogger(__name__)
 

@@ -11,35 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SCHEMES = ("rtsp", "rtsps", "http", "https", "file", "sim")
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,63}$"
-SECRET_QUERY_KEYS = {
-    "user",
-    "username",
-    "pass",
-    "password",
-    "pwd",
-    "token",
-    "key",
-    "auth",
-    "secret",
-}
 Fault = Literal["none", "offline", "frozen", "black", "overexposed", "blur", "cover", "move"]
-
-
-def redact_url(url: str) -> str:
-    """`rtsp://***@host/path`: no user, password or secret query value."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid url>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = "&".join(
-        f"{k}=***" if k.lower() in SECRET_QUERY_KEYS else f"{k}={v}" if sep else k
-        for k, sep, v in (p.partition("=") for p in parts.query.split("&") if p)
-    )
-    out = f"{parts.scheme}://{netloc}{parts.path}"
-    return f"{out}?{query}" if query else out
 
 
 def _check_url(value: str) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from jcoc.opd.models import ProbeKind
+from jcoc.redact import redact_url
 
 Code = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")
@@ -103,11 +103,7 @@ class ApiKeyOut(BaseModel):
 
 
 def safe_target(target: str) -> str:
-    """A probe target without any user:password it may carry."""
-    if "@" not in target or "://" not in target:
+    """A probe target without any user:password or secret query value it may carry."""
+    if "://" not in target:
         return target
-    parts = urlsplit(target)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return redact_url(target)
