@@ -26,6 +26,8 @@ from jcoc.bus import create_bus
 from jcoc.camera import router as camera_router
 from jcoc.config import Settings, get_settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory
+from jcoc.db.leader import singleton
+from jcoc.db.retention import retention_component
 from jcoc.hub import router as hub_router
 from jcoc.hub.hub import hub_component
 from jcoc.incident import router as incident_router
@@ -109,13 +111,18 @@ def _include_routers(app: FastAPI) -> None:
 def _components() -> list[Callable[[FastAPI], AbstractAsyncContextManager[None]]]:
     """Background parts started with the app (writer, hub, probes, cameras, SLA engine …).
 
+    Jobs that must run once per deployment, not once per process, go inside `singleton()`.
     Each is `component(app)` -> async context manager: started in order, stopped in reverse.
     """
     return [
         ingest_component.writer_component,
         hub_component,
-        incident_engine,
-        webhook_sender,
-        ingest_component.probes_component,
-        camera_component,
+        # Jobs for the whole city: in ONE process of all sharing the database (the leader).
+        singleton(
+            incident_engine,
+            webhook_sender,
+            ingest_component.probes_component,
+            retention_component,
+        ),
+        camera_component,  # sharded by `--shard`, not a singleton
     ]

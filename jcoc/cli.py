@@ -111,6 +111,34 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"database at {revision}")
 
 
+@db_app.command("prune")
+def db_prune(
+    dry_run: Annotated[bool, typer.Option(help="Only show what would be removed.")] = False,
+) -> None:
+    """Apply the retention now: drop time-series rows older than JCOC_RETENTION_DAYS."""
+    from datetime import timedelta
+
+    from jcoc.db.base import utcnow
+    from jcoc.db.retention import prune
+
+    settings = _settings()
+
+    async def go() -> list[Any]:
+        engine = create_engine(settings)
+        try:
+            await detect_flavor(engine)
+            retention = timedelta(days=settings.retention_days)
+            return await prune(engine, now=utcnow(), retention=retention, dry_run=dry_run)
+        finally:
+            await engine.dispose()
+
+    verb = "would remove" if dry_run else "removed"
+    typer.echo(f"retention {settings.retention_days} days: {verb}")
+    for p in asyncio.run(go()):
+        chunks = "" if p.chunks is None else f" in {p.chunks} chunks"
+        typer.echo(f"  {p.table}: {p.rows} rows{chunks}")
+
+
 @opd_app.command("add")
 def opd_add(code: str, name: str) -> None:
     """Add an agency: `jcoc opd add dishub "Dinas Perhubungan"`."""

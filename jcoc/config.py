@@ -86,7 +86,24 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         90,
         ge=1,
-        description="Time-series rows (status, KPI, camera metrics) older than this are dropped.",
+        description=(
+            "Time-series rows (status, KPI, camera metrics, incident timeline) older than this "
+            "are dropped."
+        ),
+    )
+    retention_interval_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="How often the leader process applies the retention (also once at start).",
+    )
+    leader_retry_seconds: float = Field(
+        5.0,
+        gt=0,
+        description=(
+            "How often a follower process tries to become the leader that runs the singleton "
+            "jobs (probes, incident engine, webhooks, retention) and the leader checks it "
+            "still is."
+        ),
     )
     chunk_interval_hours: int = Field(
         24, ge=1, le=24 * 30, description="TimescaleDB chunk interval for the time-series tables."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -31,5 +33,16 @@ async def readyz(request: Request) -> JSONResponse:
             "status": "ok",
             "database": str(state.flavor),
             "bus": "ok" if state.bus.connected else "down",
+            **_leadership(state),
         }
     )
+
+
+def _leadership(state: Any) -> dict[str, Any]:
+    """Whether this process is the leader running the singleton jobs, and which run here."""
+    leader = getattr(state, "leader", None)
+    jobs = getattr(state, "singleton_jobs", None)
+    return {
+        "leader": bool(leader is not None and leader.is_leader),
+        "jobs": jobs.names if jobs is not None else [],
+    }
