@@ -74,6 +74,9 @@ class Bus:
 
     stats: BusStats = field(default_factory=BusStats)
     connected: bool = True
+    # Times the backend was (re)connected: a consumer that sees it change may have missed
+    # messages in between, even if it never saw `connected` go false.
+    connections: int = 1
 
     def __post_init__(self) -> None:
         self._subs: set[Subscription] = set()
@@ -106,20 +109,39 @@ class Bus:
 
 
 class RedisBus(Bus):
-    """Redis pub/sub: one connection per process, fanned out to local subscribers."""
+    """Redis pub/sub: one connection per process, fanned out to local subscribers.
+
+    The listener reconnects by itself (backoff up to 10 s). While it is disconnected,
+    publishing fails fast (counted in `errors`): the fact is committed already and whoever
+    shows live state reloads from the database when the bus is back.
+    """
+
+    FIRST_CONNECT_S = 2.0
+    RETRY_MAX_S = 5.0
 
     def __init__(self, url: str) -> None:
         super().__init__()
         self.url = url
         self.connected = False
+        self.connections = 0
         self._redis: Any = None
         self._task: asyncio.Task[None] | None = None
+        self._first_attempt = asyncio.Event()
 
     async def start(self) -> None:
+        """Start the listener and wait (briefly) for its first connection attempt."""
         import redis.asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
-        self._redis = aioredis.from_url(self.url, socket_connect_timeout=5)
+        # One immediate retry (a pooled connection may be stale after a Redis restart),
+        # then fail: the listener's own loop does the waiting, not every publish.
+        self._redis = aioredis.from_url(
+            self.url, socket_connect_timeout=5, socket_keepalive=True, retry=Retry(NoBackoff(), 1)
+        )
         self._task = asyncio.create_task(self._listen(), name="bus-redis-listener")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_attempt.wait(), self.FIRST_CONNECT_S)
 
     async def stop(self) -> None:
         if self._task:
@@ -128,9 +150,14 @@ class RedisBus(Bus):
                 await self._task
         if self._redis is not None:
             await self._redis.aclose()
+        self.connected = False
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         self.stats.published += 1
+        if not self.connected:
+            self.stats.errors += 1
+            log.debug("bus: Redis disconnected; %s message not published", channel)
+            return
         try:
             await self._redis.publish(CHANNEL_PREFIX + channel, json.dumps(message, default=str))
         except Exception:
@@ -139,13 +166,21 @@ class RedisBus(Bus):
             log.warning("bus: publish to Redis failed; live views may lag", exc_info=True)
 
     async def _listen(self) -> None:
-        delay = 0.5
+        delay = 0.2
         while True:
+            pubsub = self._redis.pubsub()
             try:
-                pubsub = self._redis.pubsub()
                 await pubsub.psubscribe(CHANNEL_PREFIX + "*")
+                # psubscribe only sends the command: wait for Redis to confirm it, so that
+                # `connected` means "messages published from now on reach us".
+                while await pubsub.get_message(timeout=1.0) is None:
+                    pass
                 self.connected = True
-                delay = 0.5
+                self.connections += 1
+                self._first_attempt.set()
+                if self.connections > 1:
+                    log.info("bus: Redis connection restored")
+                delay = 0.2
                 async for raw in pubsub.listen():
                     if raw.get("type") != "pmessage":
                         continue
@@ -153,12 +188,17 @@ class RedisBus(Bus):
                     self._deliver(Event(channel, json.loads(raw["data"])))
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                if self.connected:
+                    log.warning("bus: Redis connection lost (%s); reconnecting", exc)
                 self.connected = False
                 self.stats.errors += 1
-                log.warning("bus: Redis connection lost; retrying in %.1fs", delay)
+                self._first_attempt.set()
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                delay = min(delay * 2, self.RETRY_MAX_S)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
 
 
 def create_bus(redis_url: str | None) -> Bus:

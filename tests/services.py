@@ -206,6 +206,7 @@ def start_postgres(server: PgServer) -> None:
 class RedisServer:
     port: int
     proc: subprocess.Popen[bytes]
+    cmd: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -220,29 +221,27 @@ def redis() -> Iterator[RedisServer]:
         raise RuntimeError("redis-server is not installed (scripts/setup-services.sh installs it)")
     tmp = Path(tempfile.mkdtemp(prefix="jcoc-redis-"))
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            exe,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-            "--protected-mode",
-            "yes",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    cmd = (exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+    cmd += ("--dir", str(tmp), "--protected-mode", "yes")
+    server = RedisServer(
+        port, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), cmd
     )
     try:
         wait_port(port)
-        yield RedisServer(port, proc)
+        yield server
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_redis(server)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def stop_redis(server: RedisServer) -> None:
+    """Stop the private Redis (its clients see the connection closed)."""
+    if server.proc.poll() is None:
+        server.proc.terminate()
+        server.proc.wait(10)
+
+
+def start_redis(server: RedisServer) -> None:
+    """Start the private Redis again on the same port (empty: no persistence)."""
+    server.proc = subprocess.Popen(server.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(server.port)

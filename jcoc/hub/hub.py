@@ -3,7 +3,9 @@
 One bus consumer applies facts to `LiveState` and appends the resulting updates (each with
 a sequence number within this process's `epoch`) to a replay ring and to every client's
 queue. A tick re-renders on the clock alone (staleness, SLA) and watches the bus and the
-database; when either comes back the state is reloaded from the database.
+database. While either is lost every item is stale (`stale_since` = when the loss began);
+when a source comes back (or the bus reconnected at all) the state is reloaded from the
+database, and only a successful reload makes the items live again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -64,6 +67,11 @@ class Hub:
         self.stats = ClientStats()
         self.bus_connected = bus.connected
         self.db_connected = False
+        # When the current loss of a source began (None while both are connected). Not
+        # loaded yet counts as lost: nothing is shown as live before the first load.
+        self.since: datetime | None = utcnow()
+        self.state.outage_since = self.since
+        self._bus_connections = bus.connections
         self.reloads = 0
         self.bad_messages = 0
         self._reload_wanted = asyncio.Event()
@@ -94,6 +102,7 @@ class Hub:
     async def reload(self) -> bool:
         """Rebuild the state from the database; False (and db_connected off) if it failed."""
         self._during_reload = []
+        bus_connections = self.bus.connections
         try:
             async with self.sessions() as session:
                 facts = await asyncio.wait_for(
@@ -105,13 +114,16 @@ class Hub:
             self._set_sources(db=False)
             return False
         missed, self._during_reload = self._during_reload, None
+        self._bus_connections = bus_connections
+        # The sources first (without re-rendering): the fresh items are rendered once, live
+        # if the bus is connected too, stale otherwise.
+        self._set_sources(db=True, bus=self.bus.connected, render=False)
         now = utcnow()
         changes = self.state.replace(facts, now)
         for channel, message in missed:  # facts that may have committed after the read
             changes += self._apply(channel, message, now)
         self.reloads += 1
         self._broadcast(changes)
-        self._set_sources(db=True)
         return True
 
     # -- state -> clients -------------------------------------------------------------------
@@ -152,13 +164,16 @@ class Hub:
             }
         )
 
-    def status_message(self) -> dict[str, Any]:
+    def sources(self) -> dict[str, Any]:
+        """The hub's own sources: while either is false every item is stale since `since`."""
         return {
-            "type": "status",
             "bus_connected": self.bus_connected,
             "db_connected": self.db_connected,
-            "server_time": utcnow().isoformat(),
+            "since": self.since.isoformat() if self.since is not None else None,
         }
+
+    def status_message(self) -> dict[str, Any]:
+        return {"type": "status", **self.sources(), "server_time": utcnow().isoformat()}
 
     def summary(self) -> dict[str, Any]:
         """The whole state, as `GET /api/v1/summary` returns it."""
@@ -166,23 +181,34 @@ class Hub:
             "epoch": self.epoch,
             "seq": self.seq,
             "server_time": utcnow().isoformat(),
-            "bus_connected": self.bus_connected,
-            "db_connected": self.db_connected,
+            **self.sources(),
             "topics": self.state.items,
         }
 
-    def _set_sources(self, *, db: bool | None = None, bus: bool | None = None) -> None:
+    def _set_sources(
+        self, *, db: bool | None = None, bus: bool | None = None, render: bool = True
+    ) -> None:
+        """Record the sources' state; on a change tell clients and (un)mark every item stale."""
         changed = False
         if db is not None and db != self.db_connected:
             self.db_connected, changed = db, True
         if bus is not None and bus != self.bus_connected:
             self.bus_connected, changed = bus, True
-        if changed:
-            level = logging.INFO if self.bus_connected and self.db_connected else logging.WARNING
-            log.log(level, "hub: sources bus=%s db=%s", self.bus_connected, self.db_connected)
-            frame = encode(self.status_message())
-            for client in self.clients:
-                client.control(frame)
+        if not changed:
+            return
+        live = self.bus_connected and self.db_connected
+        if not live and self.since is None:
+            self.since = utcnow()
+        elif live:
+            self.since = None
+        level = logging.INFO if live else logging.WARNING
+        log.log(level, "hub: sources bus=%s db=%s", self.bus_connected, self.db_connected)
+        frame = encode(self.status_message())
+        for client in self.clients:
+            client.control(frame)
+        self.state.outage_since = self.since
+        if render:
+            self._broadcast(self.state.refresh(utcnow()))
 
     # -- clients ----------------------------------------------------------------------------
 
@@ -269,9 +295,12 @@ class Hub:
             except Exception:
                 db_ok = False
             bus_ok = self.bus.connected
+            # A loss shows at once; a recovery only through a successful reload (reload()
+            # sets the sources), so stale data never turns live before it is refreshed.
+            self._set_sources(db=None if db_ok else False, bus=None if bus_ok else False)
             came_back = (db_ok and not self.db_connected) or (bus_ok and not self.bus_connected)
-            self._set_sources(db=db_ok, bus=bus_ok)
-            if came_back:  # facts may have been missed meanwhile
+            reconnected = bus_ok and self.bus.connections != self._bus_connections
+            if came_back or reconnected:  # facts may have been missed meanwhile
                 self._reload_wanted.set()
 
     async def _heartbeat(self) -> None:

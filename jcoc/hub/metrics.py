@@ -47,6 +47,12 @@ class AppCollector(Collector):
             for name, value in values.items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     yield GaugeMetricFamily(f"jcoc_writer_{name}", f"Ingest writer {name}.", value)
+        # Leader election (jcoc/db/leader.py): 1 in the process running the singleton jobs.
+        leader = getattr(self.state, "leader", None)
+        if leader is not None:
+            yield GaugeMetricFamily(
+                "jcoc_leader", "1 when this process runs the singleton jobs.", leader.is_leader
+            )
 
 
 def _hub_metrics(hub: Any) -> Iterator[Metric]:

@@ -6,7 +6,14 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from jcoc.hub.model import CameraFacts, CityFacts, IncidentFacts, KpiFacts, ServiceFacts
+from jcoc.hub.model import (
+    CameraFacts,
+    CityFacts,
+    IncidentFacts,
+    KpiFacts,
+    ServiceFacts,
+    parse_time,
+)
 from jcoc.status.models import DerivedStatus
 from jcoc.status.service import derive_status, stale_since
 
@@ -17,6 +24,18 @@ DUE_SOON_SHARE = 0.25
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def stale_during(item: Item, outage_since: datetime) -> Item:
+    """The item as shown while the hub has lost a source: stale, since the loss at the latest."""
+    own = parse_time(item.get("stale_since"))
+    since = min(own, outage_since) if own is not None else outage_since
+    return {**item, "stale": True, "stale_since": since.isoformat()}
+
+
+def camera_stale(c: CameraFacts, now: datetime) -> bool:
+    """No metric from the camera for longer than its stale period."""
+    return c.time is None or (now - c.time).total_seconds() > c.stale_after_s
 
 
 def _availability(total: int, down: int) -> float | None:
@@ -54,6 +73,8 @@ def agency_item(code: str, name: str, facts: CityFacts, services: dict[str, Item
         "counts": dict(sorted(counts.items())),
         "availability_24h": _pooled([facts.services[c] for c in mine], services),
         "services": mine,
+        "stale": False,
+        "stale_since": None,
     }
 
 
@@ -101,11 +122,13 @@ def incident_item(inc: IncidentFacts, now: datetime) -> Item:
         "ack_due_at": iso(inc.ack_due_at),
         "resolve_due_at": iso(inc.resolve_due_at),
         "sla": sla(inc, now),
+        "stale": False,
+        "stale_since": None,
     }
 
 
 def camera_item(c: CameraFacts, now: datetime) -> Item:
-    stale = c.time is None or (now - c.time).total_seconds() > c.stale_after_s
+    stale = camera_stale(c, now)
     since = c.time + timedelta(seconds=c.stale_after_s) if c.time is not None else None
     return {
         "camera": c.code,
@@ -154,13 +177,17 @@ def kpi_item(k: KpiFacts, now: datetime) -> Item:
     }
 
 
-def summary_item(facts: CityFacts, topics: dict[str, dict[str, Item]]) -> Item:
+def summary_item(facts: CityFacts, topics: dict[str, dict[str, Item]], now: datetime) -> Item:
+    """City-wide counts; `time` is the newest report among the sources it counts."""
     statuses = Counter({s: 0 for s in DerivedStatus})
     statuses.update(item["status"] for item in topics["services"].values())
     incidents = [i for i in topics["incidents"].values()]
-    cameras = Counter(
-        "stale" if item["stale"] else item["health"] for item in topics["cameras"].values()
-    )
+    # From the facts, not the items: during an outage every item is stale, but the counts
+    # stay the last known picture (the summary item itself is marked stale then).
+    cameras = Counter("stale" if camera_stale(c, now) else c.health for c in facts.cameras.values())
+    times = [s.time for s in facts.services.values() if s.time is not None]
+    times += [c.time for c in facts.cameras.values() if c.time is not None]
+    times += [k.trend[-1][0] for k in facts.kpis.values() if k.trend]
     return {
         "services": dict(statuses),
         "incidents": {
@@ -174,4 +201,7 @@ def summary_item(facts: CityFacts, topics: dict[str, dict[str, Item]]) -> Item:
         "cameras": dict(sorted(cameras.items())),
         "kpis": dict(Counter(item["level"] for item in topics["kpis"].values())),
         "availability_24h": _pooled(list(facts.services.values()), topics["services"]),
+        "time": iso(max(times, default=None)),
+        "stale": False,
+        "stale_since": None,
     }

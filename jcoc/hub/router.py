@@ -45,6 +45,7 @@ async def live_topic(request: Request, topic: str, _: CurrentViewer) -> dict[str
         "epoch": hub.epoch,
         "seq": hub.seq,
         "server_time": utcnow().isoformat(),
+        **hub.sources(),
         "topic": topic,
         "data": hub.state.items[topic],
     }

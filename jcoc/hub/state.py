@@ -2,6 +2,8 @@
 
 Pure and synchronous: the hub feeds it bus messages and clock ticks and broadcasts the
 changes it returns. An item equal to what clients already have produces no change.
+While `outage_since` is set (the hub lost the bus or the database) every item is stored
+stale, with `stale_since` no later than the loss.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class LiveState:
     def __init__(self) -> None:
         self.facts = CityFacts()
         self.items: dict[str, dict[str, Item]] = {t: {} for t in TOPICS}
+        self.outage_since: datetime | None = None
 
     def replace(self, facts: CityFacts, now: datetime) -> list[Change]:
         """Take freshly loaded facts; returns what changed for clients."""
@@ -54,7 +57,7 @@ class LiveState:
                 self._set(topic, key, None, changes)
             for key, item in new[topic].items():
                 self._set(topic, key, item, changes)
-        self._set("summary", SUMMARY_KEY, render.summary_item(f, self.items), changes)
+        self._set("summary", SUMMARY_KEY, render.summary_item(f, self.items, now), changes)
         return changes
 
     def apply(self, channel: str, message: dict[str, Any], now: datetime) -> list[Change]:
@@ -65,7 +68,8 @@ class LiveState:
             return changes
         handler(message, now, changes)
         if changes:
-            self._set("summary", SUMMARY_KEY, render.summary_item(self.facts, self.items), changes)
+            summary = render.summary_item(self.facts, self.items, now)
+            self._set("summary", SUMMARY_KEY, summary, changes)
         return changes
 
     def _on_status(self, m: dict[str, Any], now: datetime, changes: list[Change]) -> None:
@@ -124,6 +128,8 @@ class LiveState:
 
     def _set(self, topic: str, key: str, item: Item | None, changes: list[Change]) -> None:
         current = self.items[topic]
+        if item is not None and self.outage_since is not None:
+            item = render.stale_during(item, self.outage_since)
         if item is None:
             if current.pop(key, None) is not None:
                 changes.append((topic, key, None))
