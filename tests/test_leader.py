@@ -21,6 +21,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from jcoc.app import create_app
+from jcoc.auth import service as auth_service
 from jcoc.config import Settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory
 from jcoc.db.leader import APPLICATION_NAME, LOCK_KEYS, Leader, SingletonJobs
@@ -242,15 +244,19 @@ async def test_jobs_start_and_stop_with_leadership(ts_settings: Settings) -> Non
     assert events == ["start", "stop"]
 
 
-def test_a_single_process_is_the_leader(settings: Settings) -> None:
+async def test_a_single_process_is_the_leader(settings: Settings, engine: AsyncEngine) -> None:
     """SQLite (always the leader) and TimescaleDB (the lock is free) alike."""
-    with LiveServer(lambda: _app(settings)) as server:
-        state = httpx.get(f"{server.url}/readyz").json()
+    async with session_factory(engine)() as s:
+        kiosk = (await auth_service.create_kiosk_token(db_session=s, name="dinding")).token
+        await s.commit()
+
+    def scrape() -> tuple[dict[str, Any], str]:
+        with LiveServer(lambda: create_app(settings)) as server:
+            state = httpx.get(f"{server.url}/readyz").json()
+            bearer = {"Authorization": f"Bearer {kiosk}"}
+            return state, httpx.get(f"{server.url}/metrics", headers=bearer).text
+
+    state, metrics = await asyncio.to_thread(scrape)
     assert state["leader"] is True
     assert state["jobs"] == SINGLETON_JOBS
-
-
-def _app(settings: Settings) -> Any:
-    from jcoc.app import create_app
-
-    return create_app(settings)
+    assert "\njcoc_leader 1.0\n" in metrics
