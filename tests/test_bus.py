@@ -46,3 +46,35 @@ async def test_redis_bus_crosses_processes(redis_server) -> None:
     finally:
         await a.stop()
         await b.stop()
+
+
+@pytest.mark.redis
+async def test_redis_bus_reconnects_after_redis_restarts() -> None:
+    from tests import services
+
+    with services.redis() as server:
+        bus = RedisBus(server.url)
+        await bus.start()  # returns once connected (or after its first attempt failed)
+        try:
+            assert bus.connected and bus.connections == 1
+            await asyncio.to_thread(services.stop_redis, server)
+            await _until(lambda: not bus.connected)
+            errors = bus.stats.errors
+            await asyncio.wait_for(bus.publish("status", {"n": 1}), 1)  # fails fast, counted
+            assert bus.stats.errors > errors
+            await asyncio.to_thread(services.start_redis, server)
+            await _until(lambda: bus.connected)
+            assert bus.connections == 2
+            async with bus.subscribe("status") as sub:
+                await bus.publish("status", {"n": 2})
+                event = await asyncio.wait_for(sub.get(), 5)
+            assert event.message == {"n": 2}
+        finally:
+            await bus.stop()
+
+
+async def _until(condition, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
+        await asyncio.sleep(0.05)

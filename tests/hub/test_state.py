@@ -100,3 +100,27 @@ def test_unknown_entities_ask_for_a_reload() -> None:
     with pytest.raises(NeedsReload):
         state.apply("status", {"service": "baru", "status": "up", "time": T0.isoformat()}, T0)
     assert IncidentFacts.from_message({"id": 1, "agency": {"code": "bpbd"}}).agency == "bpbd"
+
+
+def test_during_an_outage_every_item_is_stale_since_the_loss_at_the_latest() -> None:
+    state = _city()
+    state.apply("status", {"service": "atcs", "status": "up", "time": T0.isoformat()}, T0)
+    loss = T0 + timedelta(seconds=30)
+    state.outage_since = loss
+    changes = state.refresh(loss)
+    assert {t for t, _, _ in changes} == {"services", "agencies", "kpis", "summary"}
+    for topic in state.items.values():
+        for item in topic.values():
+            assert item["stale"] is True and item["stale_since"] == loss.isoformat()
+    assert state.items["services"]["atcs"]["status"] == "up"  # the last known status stays
+    # Already stale by its own silence before the loss: the earlier time stays.
+    state.outage_since = T0 + timedelta(seconds=90)
+    state.refresh(T0 + timedelta(seconds=90))
+    own = (T0 + timedelta(seconds=60)).isoformat()
+    assert state.items["services"]["atcs"]["stale_since"] == own
+    summary = state.items["summary"]["city"]
+    assert summary["time"] == T0.isoformat() and summary["services"]["stale"] == 1
+    state.outage_since = None
+    state.refresh(T0 + timedelta(seconds=31))
+    assert state.items["agencies"]["dishub"]["stale"] is False
+    assert state.items["summary"]["city"]["stale"] is False
