@@ -132,6 +132,15 @@ class Settings(BaseSettings):
     future_tolerance_seconds: int = Field(
         300, ge=0, description="How far in the future a pushed timestamp may be (clock skew)."
     )
+    auth_cache_seconds: float = Field(
+        10.0,
+        ge=0,
+        description=(
+            "How long a valid API key stays cached in the process (0: look it up on every "
+            "request). A revocation is seen at once by the process that made it, by others "
+            "within this time."
+        ),
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     cameras_enabled: bool = Field(
         True, description="Pull and analyse cameras in the server (`jcoc serve`)."

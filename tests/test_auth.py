@@ -98,6 +98,45 @@ async def test_agency_from_api_key(server, seeded) -> None:
     assert garbage.status_code == 401
 
 
+async def test_revoked_api_key_is_refused_at_once_despite_the_cache(server, seeded, settings):
+    assert settings.auth_cache_seconds > 0, "the key cache is on, as in production"
+    async with httpx.AsyncClient(base_url=server.url) as c:
+        for _ in range(3):  # valid: now remembered by this process
+            assert (await c.get("/probe/agency", headers=_bearer(seeded["key"]))).status_code == 200
+        engine = create_engine(settings)
+        async with session_factory(engine)() as s:
+            found = await service.agency_for_api_key(db_session=s, token=seeded["key"])
+            assert found is not None
+            assert await service.revoke_api_key(db_session=s, key_id=found[0].id)
+            await s.commit()
+        await engine.dispose()
+        r = await c.get("/probe/agency", headers=_bearer(seeded["key"]))
+    assert r.status_code == 401 and r.json()["detail"] == "unknown or revoked API key"
+
+
+async def test_key_cache_lets_no_unknown_key_through_and_a_new_key_works_at_once(
+    server, seeded, settings
+) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as c:
+        assert (await c.get("/probe/agency", headers=_bearer(seeded["key"]))).status_code == 200
+        # A cached valid key does not vouch for a different (or altered) one.
+        for token in (seeded["key"] + "x", seeded["key"][:-1], "jcoc_ak_unknown"):
+            r = await c.get("/probe/agency", headers=_bearer(token))
+            assert r.status_code == 401, token
+        assert (await c.get("/probe/agency", headers=_bearer(seeded["revoked"]))).status_code == 401
+        # A refusal is not remembered: a key created right after is accepted at once.
+        engine = create_engine(settings)
+        async with session_factory(engine)() as s:
+            bpbd = await opd.get_agency_by_code(db_session=s, code="bpbd")
+            new = await service.create_api_key(db_session=s, agency=bpbd)
+            assert (await c.get("/probe/agency", headers=_bearer(new.token))).status_code == 401
+            await s.commit()
+        await engine.dispose()
+        r = await c.get("/probe/agency", headers=_bearer(new.token))
+    assert r.json() == {"agency": "bpbd"}
+    assert all(new.token not in k for k in service.api_key_cache._entries), "only hashes"
+
+
 async def test_kiosk_token_is_a_viewer_only(server, seeded) -> None:
     async with httpx.AsyncClient(base_url=server.url) as c:
         view = await c.get("/probe/viewer", headers=_bearer(seeded["kiosk"]))

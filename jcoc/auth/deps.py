@@ -56,13 +56,24 @@ def bearer_token(conn: Request | WebSocket) -> str | None:
     return conn.query_params.get("token") or conn.query_params.get("kiosk") or None
 
 
-async def principal_from_token(db_session: AsyncSession, token: str) -> Principal | None:
-    """Resolve any kind of token to a principal, or None when it is not valid."""
+async def principal_from_token(
+    db_session: AsyncSession, token: str, api_key_cache_s: float = 0.0
+) -> Principal | None:
+    """Resolve any kind of token to a principal, or None when it is not valid.
+
+    Valid API keys are remembered `api_key_cache_s` seconds (see `service.ApiKeyCache`).
+    """
     if token.startswith(API_KEY_PREFIX):
-        found = await service.agency_for_api_key(db_session=db_session, token=token)
-        if found is None:
+        who = await service.api_key_identity(
+            db_session=db_session, token=token, cache_s=api_key_cache_s
+        )
+        if who is None:
             return None
-        key, agency = found
+        # Fresh, session-less objects per request: nothing shared between requests.
+        agency = Agency(id=who.agency_id, code=who.agency_code, name=who.agency_name)
+        key = ApiKey(
+            id=who.key_id, agency_id=who.agency_id, name=who.key_name, prefix=who.key_prefix
+        )
         return Principal("agency", agency.code, Role.viewer, agency=agency, api_key=key)
     if token.startswith(KIOSK_PREFIX):
         kiosk = await service.kiosk_for_token(db_session=db_session, token=token)
@@ -80,10 +91,15 @@ async def require_agency(request: Request, db_session: SessionDep) -> Principal:
         raise _unauthorized("missing API key: send 'Authorization: Bearer <api key>'")
     if not token.startswith(API_KEY_PREFIX):
         raise _unauthorized("this endpoint needs an agency API key (jcoc_ak_…)")
-    principal = await principal_from_token(db_session, token)
+    principal = await principal_from_token(db_session, token, _api_key_cache_s(request))
     if principal is None:
         raise _unauthorized("unknown or revoked API key")
     return principal
+
+
+def _api_key_cache_s(request: Request) -> float:
+    settings = getattr(request.app.state, "settings", None)
+    return float(getattr(settings, "auth_cache_seconds", 0.0))
 
 
 async def require_viewer(request: Request, db_session: SessionDep) -> Principal:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jcoc.auth import security
@@ -51,12 +52,107 @@ async def agency_for_api_key(
     return (row[0], row[1]) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class ApiKeyIdentity:
+    """Who a live API key speaks for: the key's id and its agency — never the key itself."""
+
+    key_id: int
+    key_name: str
+    key_prefix: str
+    agency_id: int
+    agency_code: str
+    agency_name: str
+
+
+class ApiKeyCache:
+    """SHA-256 of a live API key → its identity, kept `ttl_s` seconds; failures never kept.
+
+    Checking the key in the database costs more than a whole push, so each process keeps
+    the keys it has seen valid for a few seconds (`JCOC_AUTH_CACHE_SECONDS`). Unknown and
+    revoked keys are not remembered, so a new key works at once. `revoke_api_key` drops
+    the key here before and after its commit; other processes see it within `ttl_s`.
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self.evicted = 0
+        self._entries: dict[str, tuple[float, ApiKeyIdentity]] = {}
+        # Bumped by every revocation: a lookup that began before it may not be stored.
+        self.generation = 0
+
+    def get(self, key_hash: str, ttl_s: float) -> ApiKeyIdentity | None:
+        """The cached identity, when it was stored less than `ttl_s` seconds ago."""
+        hit = self._entries.get(key_hash)
+        if hit is None:
+            return None
+        if time.monotonic() - hit[0] >= ttl_s:
+            self._entries.pop(key_hash, None)
+            return None
+        return hit[1]
+
+    def put(self, key_hash: str, identity: ApiKeyIdentity, generation: int) -> None:
+        """Remember a key found valid by a lookup that started at `generation`."""
+        if generation != self.generation:
+            return  # a key was revoked meanwhile: this answer may be stale
+        if len(self._entries) >= self.max_entries:
+            self._entries.pop(next(iter(self._entries)))  # the oldest entry
+            self.evicted += 1
+        self._entries[key_hash] = (time.monotonic(), identity)
+
+    def forget(self, key_id: int) -> None:
+        """Drop a key (it was revoked) and invalidate lookups in flight."""
+        self.generation += 1
+        for key_hash, (_at, identity) in list(self._entries.items()):
+            if identity.key_id == key_id:
+                del self._entries[key_hash]
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+api_key_cache = ApiKeyCache()
+
+
+async def api_key_identity(
+    *, db_session: AsyncSession, token: str, cache_s: float = 0.0
+) -> ApiKeyIdentity | None:
+    """Who a live API key speaks for, or None; valid keys are cached `cache_s` seconds."""
+    key_hash = security.token_hash(token)
+    if cache_s > 0:
+        hit = api_key_cache.get(key_hash, cache_s)
+        if hit is not None:
+            return hit
+    generation = api_key_cache.generation
+    row = (
+        await db_session.execute(
+            select(ApiKey.id, ApiKey.name, ApiKey.prefix, Agency.id, Agency.code, Agency.name)
+            .join(Agency, Agency.id == ApiKey.agency_id)
+            .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+        )
+    ).first()
+    if row is None:
+        return None
+    identity = ApiKeyIdentity(*row)
+    if cache_s > 0:
+        api_key_cache.put(key_hash, identity, generation)
+    return identity
+
+
 async def revoke_api_key(*, db_session: AsyncSession, key_id: int) -> bool:
-    """Revoke an API key; False when it does not exist."""
+    """Revoke an API key; False when it does not exist. Refused at once in this process."""
     key = await db_session.get(ApiKey, key_id)
     if key is None:
         return False
     key.revoked_at = key.revoked_at or utcnow()
+    api_key_cache.forget(key_id)
+    # A request may read the key as live until the commit: forget it again after it.
+    event.listen(
+        db_session.sync_session, "after_commit", lambda _s: api_key_cache.forget(key_id), once=True
+    )
     return True
 
 

@@ -31,7 +31,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs = {"connect_args": {"timeout": 30}}
     else:
-        kwargs.update(pool_size=10, max_overflow=10, pool_timeout=10)
+        # Pushes no longer hold a connection (API keys and codes are cached, the writer has
+        # its own), so the pool serves reads and admin work. 20 kept open avoids opening and
+        # closing overflow connections under bursts of reads; at most 30 per process.
+        kwargs.update(pool_size=20, max_overflow=10, pool_timeout=10)
         kwargs["connect_args"] = {"connect_timeout": 5}
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":

@@ -2,6 +2,9 @@
 
 - `status` events (and silence, found by the periodic tick) open an automatic incident for
   a service down or stale past its `grace_s`, and resolve it when the service recovers.
+  The last known status of each service (and whether it has an open automatic incident)
+  is kept in memory — loaded at start, refreshed on every tick — so the ordinary report,
+  `up` after `up` with nothing open, costs no database work; only a change does.
 - `camera` events open one for a camera in a fault state (offline, covered, moved …) past
   `JCOC_CAMERA_INCIDENT_GRACE_SECONDS`, and resolve it when the camera is ok again.
 - Each tick escalates breached incidents and reminds about unacknowledged ones.
@@ -48,6 +51,15 @@ class CameraFault:
     since: datetime
 
 
+@dataclass(slots=True)
+class ServiceState:
+    """What the engine last saw of a service: its latest report and any open auto incident."""
+
+    time: datetime
+    down: bool
+    incident_open: bool
+
+
 def service_key(service_id: int) -> str:
     return f"service:{service_id}"
 
@@ -72,6 +84,9 @@ class IncidentEngine:
         self.clock = clock
         self.camera_grace = camera_grace
         self.camera_faults: dict[int, CameraFault] = {}
+        # service code → state; a service absent here is checked against the database.
+        self.services: dict[str, ServiceState] = {}
+        self.routine_events = 0  # status events answered from memory (no database work)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._lock = asyncio.Lock()
 
@@ -85,12 +100,55 @@ class IncidentEngine:
 
     async def handle(self, channel: str, message: dict[str, Any]) -> None:
         """React to one bus event at once (so recovery resolves without waiting a tick)."""
+        if channel == "status" and self._routine(message):
+            return
         now = self.clock()
         async with self._lock:
             if channel == "status":
                 await self._in_session(self._on_status, now, message)
             elif channel == "camera":
                 await self._in_session(self._on_camera, now, message)
+
+    def _routine(self, msg: dict[str, Any]) -> bool:
+        """Whether a status event changes nothing: no fault begins or ends with it.
+
+        True for a report that keeps a service healthy with nothing open, or down with its
+        incident already open, or that is older than the latest known report. Anything
+        else (or a service not known yet) goes to the database.
+        """
+        state = self.services.get(str(msg.get("service")))
+        when = _parse_time(msg.get("time"))
+        if state is None or when is None:
+            return False
+        if when < state.time:
+            routine = not state.down or state.incident_open  # the verdict cannot change
+        else:
+            down = msg.get("status") == Status.down
+            routine = down == state.down and down == state.incident_open
+            if routine:
+                state.time = when
+        if routine:
+            self.routine_events += 1
+        return routine
+
+    async def load_state(self) -> None:
+        """Read the last status of every service and the open automatic incidents."""
+        async with self._lock, self.sessions() as db_session:
+            open_keys = set(
+                (
+                    await db_session.scalars(
+                        select(Incident.auto_key).where(
+                            Incident.auto_key.startswith("service:"), Incident.status.in_(ACTIVE)
+                        )
+                    )
+                ).all()
+            )
+            for svc in (await db_session.scalars(select(Service))).all():
+                latest = await _latest_status(db_session, svc.id)
+                if latest is not None:
+                    self.services[svc.code] = ServiceState(
+                        latest[0], latest[1] == Status.down, service_key(svc.id) in open_keys
+                    )
 
     async def _in_session(self, step: Callable[..., Any], now: datetime, *args: Any) -> None:
         async with self.sessions() as db_session:
@@ -100,6 +158,7 @@ class IncidentEngine:
             except Exception:
                 await db_session.rollback()
                 service.discard_pending(db_session)
+                self.services.clear()  # not sure what is stored: ask the database again
                 log.exception("incident engine: %s failed; will retry next tick", step.__name__)
                 return
             await service.publish_pending(db_session=db_session, bus=self.bus)
@@ -119,17 +178,9 @@ class IncidentEngine:
             await self._check_service(db_session, svc, now)
 
     async def _fault_of(
-        self, db_session: AsyncSession, svc: Service, now: datetime
+        self, db_session: AsyncSession, svc: Service, now: datetime, latest: Any
     ) -> tuple[str, datetime, str] | None:
         """(kind, since, detail) when the service is down or stale now; None when healthy."""
-        latest = (
-            await db_session.execute(
-                select(StatusEvent.time, StatusEvent.status, StatusEvent.message)
-                .where(StatusEvent.service_id == svc.id)
-                .order_by(StatusEvent.time.desc())
-                .limit(1)
-            )
-        ).first()
         if latest is None:
             return None  # never reported: unknown, not a fault
         last_time, status, message = latest
@@ -152,9 +203,23 @@ class IncidentEngine:
         return None
 
     async def _check_service(self, db_session: AsyncSession, svc: Service, now: datetime) -> None:
+        latest = await _latest_status(db_session, svc.id)
+        incident_open = await self._check_fault(db_session, svc, now, latest)
+        if latest is None:
+            self.services.pop(svc.code, None)
+        else:
+            self.services[svc.code] = ServiceState(
+                latest[0], latest[1] == Status.down, incident_open
+            )
+
+    async def _check_fault(
+        self, db_session: AsyncSession, svc: Service, now: datetime, latest: Any
+    ) -> bool:
+        """Open or resolve the service's automatic incident; whether one is open after."""
         key = service_key(svc.id)
-        fault = await self._fault_of(db_session, svc, now)
+        fault = await self._fault_of(db_session, svc, now, latest)
         current = await _latest_auto(db_session, key)
+        is_open = current is not None and current.status in ACTIVE
         if fault is None:
             if current is not None and current.status in ACTIVE:
                 await service.act(
@@ -169,14 +234,14 @@ class IncidentEngine:
                     ),
                     data={"automatic": True},
                 )
-            return
+            return False
         kind, since, detail = fault
         if now - since < timedelta(seconds=svc.grace_s):
-            return
+            return is_open
         if current is not None and (
             current.status in ACTIVE or (current.resolved_at and current.resolved_at >= since)
         ):
-            return  # one incident per fault, even if a person resolved it while it persists
+            return is_open  # one incident per fault, even if a person resolved it meanwhile
         await db_session.refresh(svc, ["agency"])
         verb = "mati / down" if kind == "down" else "tidak melapor / stale"
         await service.create(
@@ -194,6 +259,7 @@ class IncidentEngine:
             auto_key=key,
             service_ids=[svc.id],
         )
+        return True
 
     # cameras --------------------------------------------------------------------------
 
@@ -310,18 +376,42 @@ class IncidentEngine:
         loop = asyncio.get_running_loop()
         next_tick = loop.time() + interval
         async with self.bus.subscribe("status", "camera") as sub:
+            try:
+                await self.load_state()
+            except Exception:  # the database may be down at start: ask it per event meanwhile
+                log.warning("incident engine: could not load service states", exc_info=True)
             while True:
-                timeout = max(0.0, next_tick - loop.time())
+                timeout = next_tick - loop.time()
                 try:
-                    event = await asyncio.wait_for(sub.get(), timeout)
+                    if timeout <= 0:
+                        raise TimeoutError
+                    # Under load events are waiting already: take them without a timer.
+                    if sub.queue.empty():
+                        event = await asyncio.wait_for(sub.get(), timeout)
+                    else:
+                        event = sub.queue.get_nowait()
                 except TimeoutError:
                     next_tick = loop.time() + interval
                     await self.tick()
+                    continue
+                if event.channel == "status" and self._routine(event.message):
                     continue
                 try:
                     await self.handle(event.channel, event.message)
                 except Exception:
                     log.exception("incident engine: event on %s failed", event.channel)
+
+
+async def _latest_status(db_session: AsyncSession, service_id: int) -> Any:
+    """(time, status, message) of a service's latest report, or None."""
+    return (
+        await db_session.execute(
+            select(StatusEvent.time, StatusEvent.status, StatusEvent.message)
+            .where(StatusEvent.service_id == service_id)
+            .order_by(StatusEvent.time.desc())
+            .limit(1)
+        )
+    ).first()
 
 
 async def _latest_auto(db_session: AsyncSession, key: str) -> Incident | None:
