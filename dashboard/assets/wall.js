@@ -18,7 +18,10 @@
       unknown: "tak diketahui", stale_s: "basi", open: "terbuka", avail: "Ketersediaan 24j",
       events_min: "Kejadian/menit", sev1: "KRITIS", sev2: "TINGGI", sev3: "SEDANG", sev4: "RENDAH",
       s_services: "Layanan", s_incidents: "Insiden", s_cameras: "Kamera ok",
-      ack: "tanggapi", resolve: "selesaikan", lang: "EN"
+      ack: "tanggapi", resolve: "selesaikan", lang: "EN",
+      u_s: "dtk", u_m: "mnt", u_h: "jam", u_d: "hr",
+      h_ok: "OK", h_offline: "MATI", h_frozen: "BEKU", h_black: "HITAM", h_blurred: "BURAM",
+      h_covered: "TERTUTUP", h_moved: "BERGESER", h_unknown: "?"
     },
     en: {
       subtitle: "Jambi City Operation Center", kpis: "Indicators", services: "Agency services",
@@ -32,7 +35,10 @@
       unknown: "unknown", stale_s: "stale", open: "open", avail: "Availability 24h",
       events_min: "Events/minute", sev1: "CRITICAL", sev2: "HIGH", sev3: "MEDIUM", sev4: "LOW",
       s_services: "Services", s_incidents: "Incidents", s_cameras: "Cameras ok",
-      ack: "ack", resolve: "resolve", lang: "ID"
+      ack: "ack", resolve: "resolve", lang: "ID",
+      u_s: "s", u_m: "min", u_h: "h", u_d: "d",
+      h_ok: "OK", h_offline: "OFFLINE", h_frozen: "FROZEN", h_black: "BLACK", h_blurred: "BLURRED",
+      h_covered: "COVERED", h_moved: "MOVED", h_unknown: "?"
     }
   };
   var TOPICS = ["summary", "services", "agencies", "incidents", "cameras", "kpis"];
@@ -54,9 +60,19 @@
   function fmtAge(sec) {
     if (sec === null) { return "–"; }
     sec = Math.max(0, Math.round(sec));
-    if (sec < 60) { return sec + " d"; }
-    if (sec < 3600) { return Math.floor(sec / 60) + " m"; }
-    return Math.floor(sec / 3600) + " j";
+    // "31 dtk" / "5 mnt" / "2 jam" (ID), "31 s" / "5 min" / "2 h" (EN): never a bare "d"
+    if (sec < 60) { return sec + " " + t("u_s"); }
+    if (sec < 3600) { return Math.floor(sec / 60) + " " + t("u_m"); }
+    if (sec < 172800) { return Math.floor(sec / 3600) + " " + t("u_h"); }
+    return Math.floor(sec / 86400) + " " + t("u_d");
+  }
+  // Numbers: integers without decimals, 4.334 (ID) / 4,334 (EN), fewer decimals as they grow.
+  function fmtNum(v) {
+    if (typeof v !== "number" || !isFinite(v)) { return "–"; }
+    var a = Math.abs(v);
+    var digits = Number.isInteger(v) || a >= 100 ? 0 : a >= 10 ? 1 : 2;
+    return new Intl.NumberFormat(S.lang === "en" ? "en-US" : "id-ID",
+      { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(v);
   }
   function fmtClock(sec) {
     var neg = sec < 0; sec = Math.abs(Math.round(sec));
@@ -206,6 +222,9 @@
     }
   }
 
+  var STATUS_ICON = { up: "✓", degraded: "!", down: "✕", maintenance: "⚙", stale: "≈", unknown: "?" };
+  var STATUS_RANK = { down: 0, degraded: 1, stale: 2, unknown: 3, maintenance: 4, up: 5 };
+  function shortName(item) { return item.service || item.name || ""; }
   function renderMatrix() {
     var box = el("wall-services"); if (!box) { return; }
     var services = S.topics.services, agencies = S.topics.agencies, groups = {};
@@ -225,27 +244,60 @@
     Object.keys(groups).sort().forEach(function (a) {
       var row = mk("div", "matrix-row", { "data-agency": a });
       var ag = agencies[a];
-      row.appendChild(mk("div", "matrix-agency", {}, (ag && ag.name ? a.toUpperCase() : a.toUpperCase())));
+      row.appendChild(mk("div", "matrix-agency", { title: ag && ag.name ? ag.name : a }, a.toUpperCase()));
       var cells = mk("div", "matrix-cells");
       groups[a].forEach(function (code) {
         var cell = mk("div", "svc", { "data-service": code, role: "img" });
+        cell.appendChild(mk("span", "svc-icon", { "aria-hidden": "true" }));
         cell.appendChild(mk("span", "svc-name"));
         cell.appendChild(mk("span", "svc-status"));
         cell.appendChild(mk("span", "age"));
-        fillService(cell, services[code]);
+        fillService(cell, services[code], true);
         cells.appendChild(cell);
       });
       row.appendChild(cells);
       box.appendChild(row);
+      sortCells(cells);
     });
+    fitMatrix(true);
   }
-  function fillService(cell, item) {
-    setAttr(cell, "data-status", item.status || "unknown");
-    setText(cell.querySelector(".svc-name"), item.name || item.service);
+  // Problems first within the agency (down, degraded, stale, unknown, maintenance, up).
+  function sortCells(cells) {
+    var nodes = Array.prototype.slice.call(cells.children);
+    var rank = function (n) {
+      return STATUS_RANK[n.getAttribute("data-status")] === undefined ? 3 : STATUS_RANK[n.getAttribute("data-status")];
+    };
+    var sorted = nodes.slice().sort(function (x, y) {
+      return rank(x) - rank(y) || (x.getAttribute("data-service") < y.getAttribute("data-service") ? -1 : 1);
+    });
+    if (sorted.some(function (n, i) { return n !== nodes[i]; })) {
+      sorted.forEach(function (n) { cells.appendChild(n); });
+    }
+  }
+  function fillService(cell, item, building) {
+    var before = cell.getAttribute("data-status");
+    var status = item.status || "unknown";
+    setAttr(cell, "data-status", status);
+    setText(cell.querySelector(".svc-icon"), STATUS_ICON[status] || "?");
+    setText(cell.querySelector(".svc-name"), shortName(item));
     setText(cell.querySelector(".svc-status"), statusLabel(item.status));
     setAttr(cell, "aria-label", (item.name || item.service) + ": " + statusLabel(item.status));
-    setAttr(cell, "title", item.message || "");
+    setAttr(cell, "title", (item.name || item.service) + (item.message ? " — " + item.message : ""));
     markAge(cell, item);
+    if (!building && before !== status && cell.parentNode) { sortCells(cell.parentNode); fitMatrix(true); }
+  }
+  // Scale the matrix font so every agency row fits the panel (largest size that fits).
+  function fitMatrix(force) {
+    var box = el("wall-services"); if (!box || !box.clientHeight) { return; }
+    var size = box.clientWidth + "x" + box.clientHeight;
+    if (!force && box.getAttribute("data-fit-size") === size) { return; }
+    box.setAttribute("data-fit-size", size);
+    var fit = 1.5;
+    box.style.setProperty("--fit", String(fit));
+    while (fit > 0.55 && box.scrollHeight > box.clientHeight + 1) {
+      fit = Math.round((fit - 0.05) * 100) / 100;
+      box.style.setProperty("--fit", String(fit));
+    }
   }
 
   function sparkline(trend) {
@@ -269,22 +321,53 @@
   function renderKpis() {
     var box = el("wall-kpis"); if (!box) { return; }
     box.textContent = "";
-    Object.keys(S.topics.kpis).sort().forEach(function (code) {
+    var codes = Object.keys(S.topics.kpis).sort();
+    codes.forEach(function (code) {
       var tile = mk("div", "kpi", { "data-kpi": code });
       tile.appendChild(mk("div", "kpi-name"));
-      tile.appendChild(mk("div", "kpi-value"));
-      tile.appendChild(mk("div", "spark-box"));
-      tile.appendChild(mk("div", "age"));
+      var value = mk("div", "kpi-value");
+      value.appendChild(mk("span", "kpi-num"));
+      value.appendChild(mk("span", "kpi-unit"));
+      tile.appendChild(value);
+      var foot = mk("div", "kpi-foot");
+      foot.appendChild(mk("div", "spark-box"));
+      foot.appendChild(mk("span", "age"));
+      tile.appendChild(foot);
       fillKpi(tile, S.topics.kpis[code]);
       box.appendChild(tile);
     });
+    fitKpis(true);
+  }
+  // All KPI tiles are visible: as many columns as fit at ~6.5em, then as many rows as needed.
+  function fitKpis(force) {
+    var box = el("wall-kpis"); if (!box || !box.clientWidth) { return; }
+    var n = box.children.length, size = box.clientWidth + "/" + n;
+    if (!force && box.getAttribute("data-fit-size") === size) { return; }
+    box.setAttribute("data-fit-size", size);
+    var em = parseFloat(window.getComputedStyle(box).fontSize) || 16;
+    var maxCols = Math.max(1, Math.floor(box.clientWidth / (6.5 * em)));
+    var rows = Math.max(1, Math.ceil(n / maxCols));
+    box.style.setProperty("--kpi-cols", String(Math.max(1, Math.ceil(n / rows))));
+    box.querySelectorAll(".kpi-value").forEach(fitText);
+  }
+  // Shrink one line of text until it fits its box (down to 60 %).
+  function fitText(node) {
+    node.style.fontSize = "";
+    if (!node.clientWidth) { return; }
+    var scale = 1;
+    while (scale > 0.6 && node.scrollWidth > node.clientWidth + 1) {
+      scale -= 0.08; node.style.fontSize = (1.45 * scale).toFixed(3) + "em";
+    }
   }
   function fillKpi(tile, item) {
     setAttr(tile, "data-level", item.level || "ok");
     setText(tile.querySelector(".kpi-name"), item.name || item.kpi);
-    var v = typeof item.value === "number" ? (Math.abs(item.value) >= 100 ? item.value.toFixed(0)
-      : item.value.toFixed(2)) : "–";
-    setText(tile.querySelector(".kpi-value"), v + (item.unit ? " " + item.unit : ""));
+    setAttr(tile, "title", (item.name || item.kpi) + (item.agency ? " (" + item.agency.toUpperCase() + ")" : ""));
+    var num = tile.querySelector(".kpi-num"), unit = tile.querySelector(".kpi-unit");
+    var text = fmtNum(item.value), changed = num.textContent !== text || unit.textContent !== (item.unit || "");
+    setText(num, text);
+    setText(unit, item.unit || "");
+    if (changed && tile.parentNode) { fitText(tile.querySelector(".kpi-value")); }
     var box = tile.querySelector(".spark-box");
     box.textContent = ""; box.appendChild(sparkline(item.trend));
     markAge(tile, item);
@@ -344,25 +427,51 @@
     box.textContent = "";
     Object.keys(S.topics.cameras).sort().forEach(function (code) {
       var tile = mk("figure", "cam", { "data-camera": code });
-      var img = mk("img", "cam-img", { alt: code, loading: "lazy" });
+      var img = mk("img", "cam-img", { alt: code });
       img.onerror = function () { img.classList.add("broken"); };
       img.onload = function () { img.classList.remove("broken"); };
       tile.appendChild(img);
+      var top = mk("div", "cam-top");  // over the picture: health badge, age
+      top.appendChild(mk("span", "badge"));
+      top.appendChild(mk("span", "age"));
+      tile.appendChild(top);
       var cap = mk("figcaption", "cam-cap");
       cap.appendChild(mk("span", "cam-name"));
-      cap.appendChild(mk("span", "badge"));
-      cap.appendChild(mk("span", "age"));
       tile.appendChild(cap);
       fillCamera(tile, S.topics.cameras[code]);
       box.appendChild(tile);
     });
+    fitCameras(true);
     refreshSnapshots();
   }
   function fillCamera(tile, item) {
-    setAttr(tile, "data-health", item.health || "unknown");
+    var health = item.health || "unknown";
+    setAttr(tile, "data-health", health);
     setText(tile.querySelector(".cam-name"), item.name || item.camera);
-    setText(tile.querySelector(".badge"), item.health || "unknown");
+    setText(tile.querySelector(".badge"), I18N[S.lang]["h_" + health] || health);
+    setAttr(tile, "title", (item.name || item.camera) + (item.kecamatan ? " — " + item.kecamatan : "") + ": " + health);
     markAge(tile, item);
+  }
+  // Pick the column count that gives the largest 16:9 thumbnails fitting the whole panel.
+  function fitCameras(force) {
+    var box = el("wall-cameras"); if (!box || !box.clientWidth || !box.clientHeight) { return; }
+    var n = box.children.length, size = box.clientWidth + "x" + box.clientHeight + "/" + n;
+    if (!n || (!force && box.getAttribute("data-fit-size") === size)) { return; }
+    box.setAttribute("data-fit-size", size);
+    var first = box.children[0], cap = first.querySelector(".cam-cap");
+    var gap = parseFloat(window.getComputedStyle(box).columnGap) || 4;
+    var border = (first.offsetWidth - first.clientWidth) || 4;
+    var capH = cap ? cap.offsetHeight : 16;
+    var best = { w: 0, cols: 1 };
+    for (var cols = 1; cols <= n; cols++) {
+      var rows = Math.ceil(n / cols);
+      var byW = (box.clientWidth - gap * (cols - 1)) / cols - border;
+      var byH = ((box.clientHeight - gap * (rows - 1)) / rows - capH - border) * 16 / 9;
+      var w = Math.floor(Math.min(byW, byH));
+      if (w > best.w) { best = { w: w, cols: cols }; }
+    }
+    box.style.setProperty("--cam-cols", String(best.cols));
+    box.style.setProperty("--cam-w", (best.w + border) + "px");
   }
   function refreshSnapshots() {
     document.querySelectorAll("#wall-cameras [data-camera]").forEach(function (tile) {
@@ -387,7 +496,8 @@
       ["cameras", t("s_cameras"), (cams.ok || 0) + "/" + camTotal,
         (cams.offline || 0) > 0 ? "warn" : "ok"],
       ["availability", t("avail"), typeof c.availability_24h === "number"
-        ? (c.availability_24h * 100).toFixed(1) + "%" : "–",
+        ? new Intl.NumberFormat(S.lang === "en" ? "en-US" : "id-ID", { minimumFractionDigits: 1,
+          maximumFractionDigits: 1 }).format(c.availability_24h * 100) + "%" : "–",
         c.availability_24h < 0.95 ? "crit" : c.availability_24h < 0.99 ? "warn" : "ok"]
     ];
     tiles.forEach(function (d) {
@@ -429,6 +539,7 @@
     });
     setAttr(el("wall-summary") || document.body, "data-stale", itemStale(S.topics.summary.city) ? "true" : "false");
     tickIncidents();
+    fitAll(false);  // cheap unless a panel changed size (window resize, rotation view)
     if (S.dirty && window.dash_clientside && window.dash_clientside.set_props) {
       S.dirty = false;
       var minutes = Object.keys(S.eventsPerMinute).map(Number).sort();
@@ -441,6 +552,8 @@
       } });
     }
   }
+
+  function fitAll(force) { fitKpis(force); fitMatrix(force); fitCameras(force); }
 
   function setLang(lang) {
     S.lang = lang === "en" ? "en" : "id";
@@ -462,6 +575,7 @@
       var root = el("wall"); if (!root) { return; }
       root.classList.remove(views[i]); i = (i + 1) % views.length; root.classList.add(views[i]);
       setAttr(root, "data-view", views[i].slice(5));
+      fitAll(false);
     }, every * 1000);
   }
 
@@ -470,6 +584,7 @@
     setLang(S.lang);
     connect();
     window.setInterval(tick, 1000);
+    window.addEventListener("resize", function () { fitAll(false); });
     window.setInterval(refreshSnapshots, 5000);
     rotation();
     tick();
