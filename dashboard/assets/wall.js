@@ -21,7 +21,8 @@
       ack: "tanggapi", resolve: "selesaikan", lang: "EN",
       u_s: "dtk", u_m: "mnt", u_h: "jam", u_d: "hr",
       h_ok: "OK", h_offline: "MATI", h_frozen: "BEKU", h_black: "HITAM", h_blurred: "BURAM",
-      h_covered: "TERTUTUP", h_moved: "BERGESER", h_unknown: "?"
+      h_covered: "TERTUTUP", h_moved: "BERGESER", h_unknown: "?",
+      h_overexposed: "SILAU", h_degraded: "TERGANGGU"
     },
     en: {
       subtitle: "Jambi City Operation Center", kpis: "Indicators", services: "Agency services",
@@ -38,7 +39,8 @@
       ack: "ack", resolve: "resolve", lang: "ID",
       u_s: "s", u_m: "min", u_h: "h", u_d: "d",
       h_ok: "OK", h_offline: "OFFLINE", h_frozen: "FROZEN", h_black: "BLACK", h_blurred: "BLURRED",
-      h_covered: "COVERED", h_moved: "MOVED", h_unknown: "?"
+      h_covered: "COVERED", h_moved: "MOVED", h_unknown: "?",
+      h_overexposed: "OVEREXPOSED", h_degraded: "DEGRADED"
     }
   };
   var TOPICS = ["summary", "services", "agencies", "incidents", "cameras", "kpis"];
