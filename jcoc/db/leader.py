@@ -59,8 +59,9 @@ class Leader:
         self.changes = 0  # times leadership was gained or lost (for logs and tests)
         self._url = engine.url
         self._conn: psycopg.AsyncConnection[Any] | None = None
-        # A query on the lock connection taking longer than this means it is gone.
-        self._timeout = max(2.0, 2 * retry_s)
+        # A query on the lock connection taking longer than this means it is gone. Short:
+        # the first attempt runs during start-up, which must not wait long on a dead database.
+        self._timeout = max(2.0, min(5.0, 2 * retry_s))
 
     async def try_acquire(self) -> bool:
         """Take the lock if free; True when this process is (now) the leader."""
@@ -134,7 +135,7 @@ class Leader:
                 keepalives_interval=2,
                 keepalives_count=3,
             ),
-            self._timeout + 1,
+            self._timeout + 1.0,
         )
         # The server ends a session that stays idle this long: a leader that stopped
         # checking (hung, or cut off by a half-open connection) loses its lock soon.
