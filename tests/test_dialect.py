@@ -1,11 +1,12 @@
 """Time bucketing and idempotent inserts agree on SQLite, PostgreSQL and TimescaleDB."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from jcoc.db import dialect, migrate
 from jcoc.db.engine import create_engine, detect_flavor, session_factory
@@ -108,3 +109,46 @@ async def test_insert_ignore_skips_duplicates(settings) -> None:
     assert first == [("x",)]
     assert second == []
     assert count == 1
+
+
+async def test_retention_on_plain_tables_in_a_timescale_database(pg_server) -> None:
+    """JCOC_TIMESCALE=off on a server whose database already has the extension."""
+    name = "dialect_plain_with_ext"
+    with psycopg.connect(pg_server.psql_dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    with psycopg.connect(pg_server.psql_dsn(name), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION timescaledb")
+    settings = make_settings(database_url=pg_server.url(name), timescale="off")
+    await asyncio.to_thread(migrate.upgrade, settings)
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO agency (code, name, created_at) VALUES ('dlh', 'DLH', now());"
+                    "INSERT INTO service (agency_id, code, name, description, expected_interval_s,"
+                    " grace_s, probe_kind, probe_target, probe_interval_s, probe_timeout_s,"
+                    " probe_retries, probe_expect_status, probe_keyword, created_at)"
+                    " VALUES (1, 'sampah', 'Sampah', '', 300, 300, 'none', '', 60, 10, 2, 200,"
+                    " '', now())"
+                )
+            )
+            for i, t in enumerate((T0 - timedelta(days=400), T0)):
+                await conn.execute(
+                    text(
+                        "INSERT INTO status_event (time, service_id, event_id, status, message,"
+                        " source, received_at) VALUES (:t, 1, :e, 'up', '', 'push', :t)"
+                    ),
+                    {"t": t, "e": f"e{i}"},
+                )
+            assert not await conn.run_sync(lambda c: dialect.is_hypertable(c, "status_event"))
+            await conn.run_sync(
+                lambda c: dialect.drop_older_than(
+                    c, "status_event", "time", T0 - timedelta(days=90)
+                )
+            )
+            left = await conn.scalar(text("SELECT count(*) FROM status_event"))
+    finally:
+        await engine.dispose()
+    assert left == 1

@@ -122,6 +122,21 @@ def has_timescale(conn: Connection) -> bool:
     return bool(conn.scalar(text("SELECT count(*) FROM pg_extension WHERE extname='timescaledb'")))
 
 
+def is_hypertable(conn: Connection, table: str) -> bool:
+    """Whether `table` is a hypertable (the extension may exist while a table is plain)."""
+    if not has_timescale(conn):
+        return False
+    return bool(
+        conn.scalar(
+            text(
+                "SELECT count(*) FROM timescaledb_information.hypertables"
+                " WHERE hypertable_name = :t"
+            ),
+            {"t": table},
+        )
+    )
+
+
 def timescale_available(conn: Connection) -> bool:
     """Whether the timescaledb extension could be created in this database."""
     if conn.dialect.name != "postgresql":
@@ -132,8 +147,8 @@ def timescale_available(conn: Connection) -> bool:
 
 
 def drop_older_than(conn: Connection, table: str, time_column: str, cutoff: datetime) -> None:
-    """Retention: drop whole chunks on TimescaleDB, delete rows elsewhere."""
-    if has_timescale(conn):
+    """Retention: drop whole chunks of a hypertable, delete rows of any other table."""
+    if is_hypertable(conn, table):
         conn.execute(
             text("SELECT drop_chunks(CAST(:t AS regclass), older_than => CAST(:c AS timestamptz))"),
             {"t": table, "c": cutoff},
