@@ -26,7 +26,7 @@ from jcoc.bus import create_bus
 from jcoc.camera import router as camera_router
 from jcoc.config import Settings, get_settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory
-from jcoc.db.leader import singleton
+from jcoc.db.leader import PROBES, singleton
 from jcoc.db.retention import retention_component
 from jcoc.hub import router as hub_router
 from jcoc.hub.hub import hub_component
@@ -118,11 +118,8 @@ def _components() -> list[Callable[[FastAPI], AbstractAsyncContextManager[None]]
         ingest_component.writer_component,
         hub_component,
         # Jobs for the whole city: in ONE process of all sharing the database (the leader).
-        singleton(
-            incident_engine,
-            webhook_sender,
-            ingest_component.probes_component,
-            retention_component,
-        ),
+        singleton(incident_engine, webhook_sender, retention_component),
+        # Probes: one process city-wide, contended also by `jcoc ingest probes` processes.
+        singleton(ingest_component.probes_component, group=PROBES),
         camera_component,  # sharded by `--shard`, not a singleton
     ]

@@ -41,8 +41,9 @@ async def readyz(request: Request) -> JSONResponse:
 def _leadership(state: Any) -> dict[str, Any]:
     """Whether this process is the leader running the singleton jobs, and which run here."""
     leader = getattr(state, "leader", None)
-    jobs = getattr(state, "singleton_jobs", None)
+    groups = getattr(state, "job_groups", {})
     return {
         "leader": bool(leader is not None and leader.is_leader),
-        "jobs": jobs.names if jobs is not None else [],
+        "jobs": [name for jobs in groups.values() for name in jobs.names],
+        "leads": sorted(group for group, jobs in groups.items() if jobs.running),
     }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from types import SimpleNamespace
 
-from ingest.probes.runner import ProbeRunner
+from ingest.component import probes_component
 from ingest.writer import Writer
 from jcoc.bus import create_bus
 from jcoc.config import Settings
 from jcoc.db.engine import create_engine, detect_flavor, session_factory
+from jcoc.db.leader import PROBES, singleton
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +30,22 @@ async def run_probes_process(settings: Settings, stop: asyncio.Event | None = No
     bus = create_bus(settings.redis_url)
     await bus.start()
     writer = Writer(settings=settings, engine=engine, bus=bus)
-    runner = ProbeRunner(sessions=session_factory(engine), writer=writer, bus=bus)
+    # The same election as the API processes' probes: one prober in the whole city.
+    proc = SimpleNamespace(
+        state=SimpleNamespace(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            writer=writer,
+            bus=bus,
+        )
+    )
     await writer.start()
-    await runner.start()
-    log.info("probes running")
     try:
-        await (stop or asyncio.Event()).wait()
+        async with singleton(probes_component, group=PROBES)(proc):
+            log.info("probes process ready (probing while it leads the 'probes' group)")
+            await (stop or asyncio.Event()).wait()
     finally:
-        await runner.stop()
         await writer.stop()
         await bus.stop()
         await engine.dispose()

@@ -39,7 +39,10 @@ Component = Callable[[Any], AbstractAsyncContextManager[None]]
 # Advisory lock keys (bigint): "JCOC" in the high 32 bits, the job group in the low ones.
 # Constant forever: processes of different versions must still exclude each other.
 JOBS = "jobs"
-LOCK_KEYS = {JOBS: (0x4A434F43 << 32) | 1}
+# Probes are their own group: API processes and `jcoc ingest probes` processes all contend
+# for it, so exactly one process in the city probes, whichever way it is deployed.
+PROBES = "probes"
+LOCK_KEYS = {JOBS: (0x4A434F43 << 32) | 1, PROBES: (0x4A434F43 << 32) | 2}
 APPLICATION_NAME = "jcoc-leader"
 
 
@@ -256,8 +259,12 @@ def singleton(*components: Component, group: str = JOBS) -> Component:
             retry_s=app.state.settings.leader_retry_seconds,
         )
         jobs = SingletonJobs(app, leader, components)
-        app.state.leader = leader
-        app.state.singleton_jobs = jobs
+        if not hasattr(app.state, "job_groups"):
+            app.state.job_groups = {}
+        app.state.job_groups[group] = jobs
+        if group == JOBS:
+            app.state.leader = leader
+            app.state.singleton_jobs = jobs
         await jobs.start()
         try:
             yield

@@ -169,3 +169,55 @@ async def test_probes_as_their_own_process(sqlite_settings, health) -> None:
         await task
         await engine.dispose()
     assert found and found[0].status == "up" and found[0].source == "probe"
+
+
+@pytest.mark.timescale
+async def test_probes_process_waits_while_another_process_probes(ts_settings, health) -> None:
+    """`jcoc ingest probes` and the API processes elect one prober: no double probing."""
+    from sqlalchemy import func, select
+
+    from ingest.probes.process import run_probes_process
+    from jcoc.db.engine import create_engine, session_factory
+    from jcoc.db.leader import LOCK_KEYS, PROBES, Leader
+    from jcoc.opd import service as opd
+    from jcoc.status.models import StatusEvent
+
+    engine = create_engine(ts_settings)
+    async with session_factory(engine)() as s:
+        agency = await opd.create_agency(db_session=s, code="dinkes", name="Dinkes")
+        await opd.create_service(
+            db_session=s,
+            agency=agency,
+            code="sirs",
+            name="SIRS",
+            probe_kind="http",
+            probe_target=health.url,
+            probe_interval_s=1,
+            probe_retries=0,
+        )
+        await s.commit()
+
+    async def count() -> int:
+        async with session_factory(engine)() as s:
+            return int(await s.scalar(select(func.count()).select_from(StatusEvent)) or 0)
+
+    rival = Leader(engine=engine, key=LOCK_KEYS[PROBES], retry_s=0.2)
+    assert await rival.try_acquire()  # another process is the prober
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_probes_process(ts_settings.model_copy(update={"leader_retry_seconds": 0.2}), stop)
+    )
+    try:
+        # Several probe intervals pass while the rival leads: this process must not probe.
+        await asyncio.sleep(3)
+        assert await count() == 0
+        await rival.release()  # the rival goes away: this process takes over
+        deadline = asyncio.get_running_loop().time() + 20
+        while await count() == 0 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+        assert await count() > 0
+    finally:
+        stop.set()
+        await task
+        await rival.release()
+        await engine.dispose()
