@@ -415,26 +415,51 @@ class Writer:
 
     # -- after commit --------------------------------------------------------------
     async def _publish(self, rows: list[Row], received: datetime) -> None:
-        if self.bus is None:
+        if self.bus is None or not rows:
             return
+        # One message per row built in one pass (rows of a batch mostly share their time:
+        # format each distinct time once), published run by run of the same channel in row
+        # order with one call each, instead of one awaited publish per row.
         received_iso = received.isoformat()
+        iso: dict[datetime, str] = {}
+        runs: list[tuple[str, list[dict[str, Any]]]] = []
+        channel = ""
+        messages: list[dict[str, Any]] = []
         for row in rows:
+            when = row.time
+            when_iso = iso.get(when)
+            if when_iso is None:
+                when_iso = iso[when] = when.isoformat()
+            if isinstance(row, StatusRow):
+                if channel != "status":
+                    channel, messages = "status", []
+                    runs.append((channel, messages))
+                messages.append(
+                    {
+                        "service": row.service,
+                        "agency": row.agency,
+                        "status": row.status,
+                        "time": when_iso,
+                        "received_at": received_iso,
+                        "message": row.message,
+                        "latency_ms": row.latency_ms,
+                        "source": row.source,
+                        "event_id": row.event_id,
+                    }
+                )
+            else:
+                if channel != "kpi":
+                    channel, messages = "kpi", []
+                    runs.append((channel, messages))
+                messages.append(
+                    {"kpi": row.kpi, "agency": row.agency, "value": row.value, "time": when_iso}
+                )
+        for run_channel, run in runs:
             try:
-                if isinstance(row, StatusRow):
-                    await self.bus.publish("status", status_message(row, received_iso))
-                else:
-                    await self.bus.publish(
-                        "kpi",
-                        {
-                            "kpi": row.kpi,
-                            "agency": row.agency,
-                            "value": row.value,
-                            "time": row.time.isoformat(),
-                        },
-                    )
+                await self.bus.publish_many(run_channel, run)
             except Exception:
-                # The fact is committed; live views catch up from the database.
-                log.warning("writer: publishing a committed fact failed", exc_info=True)
+                # The facts are committed; live views catch up from the database.
+                log.warning("writer: publishing committed facts failed", exc_info=True)
 
 
 async def _copy(cur: Any, table: str, cols: str, types: list[str], rows: list[Any]) -> None:

@@ -78,3 +78,29 @@ async def _until(condition, timeout: float = 15.0) -> None:
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "condition not reached"
         await asyncio.sleep(0.05)
+
+
+async def test_memory_bus_publish_many_delivers_in_order_to_that_channel_only() -> None:
+    bus = Bus()
+    async with bus.subscribe("status") as status_sub, bus.subscribe("kpi") as kpi_sub:
+        await bus.publish_many("status", [{"n": i} for i in range(5)])
+        assert [(await status_sub.get()).message["n"] for _ in range(5)] == [0, 1, 2, 3, 4]
+        assert kpi_sub.queue.empty()
+    assert bus.stats.published == 5
+
+
+@pytest.mark.redis
+async def test_redis_bus_publish_many_crosses_processes_in_order(redis_server) -> None:
+    a, b = RedisBus(redis_server.url), RedisBus(redis_server.url)
+    await a.start()
+    await b.start()
+    try:
+        async with b.subscribe("status") as sub:
+            await _until(lambda: a.connected and b.connected)
+            await a.publish_many("status", [{"service": "atcs", "n": i} for i in range(50)])
+            got = [(await asyncio.wait_for(sub.get(), 5)).message for _ in range(50)]
+        assert got == [{"service": "atcs", "n": i} for i in range(50)]
+        assert a.stats.published == 50 and a.stats.errors == 0
+    finally:
+        await a.stop()
+        await b.stop()
