@@ -71,8 +71,10 @@ async def _serve_hub(udp_port: int, ws_port: int) -> None:
     from jcoc.auth import service as auth_service
     from jcoc.config import Settings
     from jcoc.db import migrate
+    from jcoc.db.base import utcnow
     from jcoc.db.engine import create_engine, session_factory
     from jcoc.opd import service as opd
+    from jcoc.status.models import StatusEvent
 
     tmp = Path(tempfile.mkdtemp(prefix="jcoc-bench-hub-"))
     settings = Settings(  # type: ignore[call-arg]
@@ -87,8 +89,19 @@ async def _serve_hub(udp_port: int, ws_port: int) -> None:
     engine = create_engine(settings)
     async with session_factory(engine)() as s:
         dishub = await opd.create_agency(db_session=s, code="dishub", name="Dinas Perhubungan")
-        await opd.create_service(
+        atcs = await opd.create_service(
             db_session=s, agency=dishub, code="atcs", name="ATCS", expected_interval_s=86400
+        )
+        # In production every status on the bus was committed first (docs/bus-events.md),
+        # so the processes that follow the bus (the incident engine) know the service's
+        # last report. Our datagrams skip the database: one committed report up front keeps
+        # that true for a healthy service, instead of a lookup per message that production
+        # never makes.
+        now = utcnow()
+        s.add(
+            StatusEvent(
+                time=now, service_id=atcs.id, event_id="bench-0", status="up", received_at=now
+            )
         )
         kiosk = await auth_service.create_kiosk_token(db_session=s, name="bench")
         await s.commit()

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from fastapi import WebSocket
@@ -23,7 +24,7 @@ CLOSE_TIMEOUT_S = 3.0
 
 async def serve(hub: Hub, websocket: WebSocket) -> None:
     """Run an accepted websocket until it closes, dies (no heartbeat) or the hub stops."""
-    client = hub.connect(websocket)
+    client = hub.connect(_Frames(websocket))
     tasks = [
         asyncio.create_task(client.run_sender(), name="ws-send"),
         asyncio.create_task(_receive(hub, client, websocket), name="ws-receive"),
@@ -41,6 +42,18 @@ async def serve(hub: Hub, websocket: WebSocket) -> None:
     if tasks[1] not in done:  # the peer did not close: we do (bounded, it may be stuck)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(websocket.close(client.close_code), CLOSE_TIMEOUT_S)
+
+
+class _Frames:
+    """Text frames straight to the websocket's ASGI `send` (a coroutine less than send_text)."""
+
+    __slots__ = ("_send",)
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._send = websocket.send
+
+    def send_text(self, data: str) -> Coroutine[Any, Any, None]:
+        return self._send({"type": "websocket.send", "text": data})
 
 
 async def _receive(hub: Hub, client: Client, websocket: WebSocket) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from jcoc.bus import Bus
 from jcoc.config import Settings
 from jcoc.db.base import utcnow
-from jcoc.hub.client import Client, ClientStats, Update
+from jcoc.hub.client import Client, ClientStats, Outbox, Update
 from jcoc.hub.loader import load_city
 from jcoc.hub.state import TOPICS, Change, LiveState, NeedsReload
 
@@ -65,6 +65,7 @@ class Hub:
         self.buffer: deque[Update] = deque(maxlen=settings.hub_replay_buffer)
         self.clients: set[Client] = set()
         self.stats = ClientStats()
+        self.outbox = Outbox(self.stats)
         self.bus_connected = bus.connected
         self.db_connected = False
         # When the current loss of a source began (None while both are connected). Not
@@ -150,8 +151,13 @@ class Hub:
             frame.update(server_time=server_time, key=key, data=data)
             update = Update(self.seq, topic, key, encode(frame), created)
             self.buffer.append(update)
+            sent = 0
             for client in self.clients:
-                client.offer(update)
+                if client.offer(update):
+                    sent += 1
+            if sent:  # written at once to `sent` clients: one lag sample, at the last one
+                self.stats.sent += sent
+                self.stats.lags.append(time.monotonic() - created)
 
     def snapshot_text(self, topic: str) -> str:
         return encode(
@@ -217,6 +223,7 @@ class Hub:
             sink,
             maxsize=self.settings.hub_client_queue,
             stats=self.stats,
+            outbox=self.outbox,
             snapshot=self.snapshot_text,
         )
         self.clients.add(client)
@@ -248,7 +255,8 @@ class Hub:
                 client.snapshot(topic)
             return
         for update in missed:
-            client.offer(update)
+            if client.offer(update):
+                self.stats.sent += 1
         client.control(encode({"type": "resumed", "topics": topics, "seq": self.seq}))
 
     def _missed(self, since: Any, topics: list[str], limit: int) -> list[Update] | None:

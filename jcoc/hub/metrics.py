@@ -85,7 +85,8 @@ def _hub_metrics(hub: Any) -> Iterator[Metric]:
     lags = sorted(s.lags)
     lag = GaugeMetricFamily(
         "jcoc_hub_send_lag_seconds",
-        "Time from an update to its send, over the last 4096 sends.",
+        "Time from an update to its send, over the last 4096 sends (frames written to "
+        "many clients in one go count once: the oldest, at the end).",
         labels=["quantile"],
     )
     if lags:
