@@ -28,7 +28,8 @@ TEMPLATE_DB = "jcoc_template"
 _db_counter = itertools.count()
 
 
-def _unavailable(what: str) -> None:
+def unavailable(what: str) -> None:
+    """Skip locally, fail in CI: a missing real service never passes silently there."""
     if IN_CI:
         pytest.fail(f"{what} is required in CI (run scripts/setup-services.sh)", pytrace=False)
     pytest.skip(f"{what} not available here (run scripts/setup-services.sh)")
@@ -44,7 +45,7 @@ def make_settings(**overrides: Any) -> Settings:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[services.PgServer]:
     if not services.timescaledb_installed():
-        _unavailable("TimescaleDB")
+        unavailable("TimescaleDB")
     with services.postgres(timescale=True) as server:
         with psycopg.connect(server.psql_dsn(), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
@@ -58,7 +59,7 @@ def redis_server() -> Iterator[services.RedisServer]:
         with services.redis() as server:
             yield server
     except RuntimeError as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))
 
 
 def new_pg_database(server: services.PgServer) -> str:

@@ -11,11 +11,15 @@ import pytest
 from tests.cameras.conftest import CamServer
 from tests.cameras.polling import wait_for
 from tests.cameras.servers import RTSP_SERVER, rtsp_server
+from tests.conftest import unavailable
 
-pytestmark = [
-    pytest.mark.rtsp,
-    pytest.mark.skipif(RTSP_SERVER is None, reason="rtsp-server-perl is not installed"),
-]
+pytestmark = pytest.mark.rtsp
+
+
+@pytest.fixture(autouse=True)
+def _rtsp_server_installed() -> None:
+    if RTSP_SERVER is None:
+        unavailable("rtsp-server-perl")
 
 
 def _live(cam_server: CamServer, code: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from jcoc.config import Settings
 from tests import services
-from tests.conftest import make_settings, new_pg_database
+from tests.conftest import make_settings, new_pg_database, unavailable
 from tests.dashboard.seed import Seeded, seed
 from tests.live import LiveServer
 
@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
 async def browser() -> AsyncIterator[object]:
     exe = shutil.which("chromium")
     if exe is None:
-        pytest.skip("chromium not installed (scripts/setup-services.sh installs it)")
+        unavailable("chromium")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
