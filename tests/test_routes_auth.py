@@ -80,6 +80,7 @@ async def test_every_route_refuses_a_caller_without_credentials(app_routes) -> N
 async def test_mounted_pages_refuse_without_credentials(app_routes) -> None:
     server, routes = app_routes
     mounts = [p for p, _, k in routes if k == "mount" and not p.startswith("/static")]
+    assert {"/wall", "/pages"} <= set(mounts), mounts  # the walk must see the pages at all
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         for path in mounts:
             r = await client.get(path.rstrip("/") + "/", follow_redirects=False)
