@@ -19,6 +19,7 @@ from ingest.writer import KpiRow, StatusRow
 from jcoc.config import Settings
 
 M = TypeVar("M", bound=BaseModel)
+Item = TypeVar("Item", StatusEventIn, KpiSampleIn)
 
 
 @dataclass
@@ -162,34 +163,22 @@ def status_rows(
     settings: Settings,
 ) -> list[StatusRow]:
     """Rows for the writer, or Refused naming every bad event."""
-    found: list[tuple[int, dict[str, Any]]] = []
-    rows = []
-    window = TimeWindow.around(now, settings)
-    for i, ev in enumerate(events):
-        owned = services.get(ev.service)
-        if owned is None or owned.agency != agency:
-            found.append(_ownership(ev.service, owned, agency, "events", i, "service"))
-            continue
-        when = _utc(ev.time)
-        if not window.contains(when):
-            found.append((422, time_problem(ev.time, now, settings, "events", i)))
-            continue
-        status = ev.status.value
-        rows.append(
-            StatusRow(
-                owned.id,
-                owned.code,
-                owned.agency,
-                ev.id or derived_id(ev.service, _iso_utc(when), status),
-                when,
-                status,
-                ev.message,
-                ev.latency_ms,
-                "push",
-            )
+    codes = [e.service for e in events]
+    checked = _checked(events, codes, services, agency, now, settings, "events", "service")
+    return [
+        StatusRow(
+            owned.id,
+            owned.code,
+            owned.agency,
+            ev.id or derived_id(ev.service, _iso_utc(when), ev.status.value),
+            when,
+            ev.status.value,
+            ev.message,
+            ev.latency_ms,
+            "push",
         )
-    _raise_if(found)
-    return rows
+        for owned, when, ev in checked
+    ]
 
 
 def kpi_rows(
@@ -200,30 +189,48 @@ def kpi_rows(
     settings: Settings,
 ) -> list[KpiRow]:
     """Rows for the writer, or Refused naming every bad sample."""
-    found: list[tuple[int, dict[str, Any]]] = []
-    rows = []
-    window = TimeWindow.around(now, settings)
-    for i, s in enumerate(samples):
-        owned = kpis.get(s.kpi)
-        if owned is None or owned.agency != agency:
-            found.append(_ownership(s.kpi, owned, agency, "samples", i, "kpi"))
-            continue
-        when = _utc(s.time)
-        if not window.contains(when):
-            found.append((422, time_problem(s.time, now, settings, "samples", i)))
-            continue
-        rows.append(
-            KpiRow(
-                owned.id,
-                owned.code,
-                owned.agency,
-                s.id or derived_id(s.kpi, _iso_utc(when), repr(s.value)),
-                when,
-                s.value,
-            )
+    codes = [s.kpi for s in samples]
+    checked = _checked(samples, codes, kpis, agency, now, settings, "samples", "kpi")
+    return [
+        KpiRow(
+            owned.id,
+            owned.code,
+            owned.agency,
+            s.id or derived_id(s.kpi, _iso_utc(when), repr(s.value)),
+            when,
+            s.value,
         )
+        for owned, when, s in checked
+    ]
+
+
+def _checked(
+    items: list[Item],
+    codes: list[str],
+    registered: dict[str, Owned],
+    agency: str,
+    now: datetime,
+    settings: Settings,
+    list_name: str,
+    what: str,
+) -> list[tuple[Owned, datetime, Item]]:
+    """Each item with its registered owner and UTC time, or Refused naming every item whose
+    service/KPI is unknown or another agency's, or whose time is outside the window."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    checked = []
+    window = TimeWindow.around(now, settings)
+    for i, (item, code) in enumerate(zip(items, codes, strict=True)):
+        owned = registered.get(code)
+        if owned is None or owned.agency != agency:
+            found.append(_ownership(code, owned, agency, list_name, i, what))
+            continue
+        when = _utc(item.time)
+        if not window.contains(when):
+            found.append((422, time_problem(item.time, now, settings, list_name, i)))
+            continue
+        checked.append((owned, when, item))
     _raise_if(found)
-    return rows
+    return checked
 
 
 def _utc(when: datetime) -> datetime:
