@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
@@ -131,16 +132,11 @@ async def test_tcp_probe_and_probe_change_by_api(server, city) -> None:
         listener.close()
 
 
-async def test_probes_as_their_own_process(sqlite_settings, health) -> None:
-    """`jcoc ingest probes`: the same probes, with a writer of their own."""
-    from sqlalchemy import select
-
-    from ingest.probes.process import run_probes_process
-    from jcoc.db.engine import create_engine, session_factory
+async def _seed_probed_service(engine: Any, url: str) -> None:
+    """Agency `dinkes` with service `sirs`, probed over HTTP every second at `url`."""
+    from jcoc.db.engine import session_factory
     from jcoc.opd import service as opd
-    from jcoc.status.models import StatusEvent
 
-    engine = create_engine(sqlite_settings)
     async with session_factory(engine)() as s:
         agency = await opd.create_agency(db_session=s, code="dinkes", name="Dinkes")
         await opd.create_service(
@@ -149,11 +145,23 @@ async def test_probes_as_their_own_process(sqlite_settings, health) -> None:
             code="sirs",
             name="SIRS",
             probe_kind="http",
-            probe_target=health.url,
+            probe_target=url,
             probe_interval_s=1,
             probe_retries=0,
         )
         await s.commit()
+
+
+async def test_probes_as_their_own_process(sqlite_settings, health) -> None:
+    """`jcoc ingest probes`: the same probes, with a writer of their own."""
+    from sqlalchemy import select
+
+    from ingest.probes.process import run_probes_process
+    from jcoc.db.engine import create_engine, session_factory
+    from jcoc.status.models import StatusEvent
+
+    engine = create_engine(sqlite_settings)
+    await _seed_probed_service(engine, health.url)
     stop = asyncio.Event()
     task = asyncio.create_task(run_probes_process(sqlite_settings, stop))
     try:
@@ -179,23 +187,10 @@ async def test_probes_process_waits_while_another_process_probes(ts_settings, he
     from ingest.probes.process import run_probes_process
     from jcoc.db.engine import create_engine, session_factory
     from jcoc.db.leader import LOCK_KEYS, PROBES, Leader
-    from jcoc.opd import service as opd
     from jcoc.status.models import StatusEvent
 
     engine = create_engine(ts_settings)
-    async with session_factory(engine)() as s:
-        agency = await opd.create_agency(db_session=s, code="dinkes", name="Dinkes")
-        await opd.create_service(
-            db_session=s,
-            agency=agency,
-            code="sirs",
-            name="SIRS",
-            probe_kind="http",
-            probe_target=health.url,
-            probe_interval_s=1,
-            probe_retries=0,
-        )
-        await s.commit()
+    await _seed_probed_service(engine, health.url)
 
     async def count() -> int:
         async with session_factory(engine)() as s:
