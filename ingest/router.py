@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -20,10 +20,13 @@ from ingest.push import Refused
 from ingest.schemas import MetricsPush, PushError, PushResult, StatusPush, inline_schema
 from ingest.writer import DatabaseUnavailable, Overloaded, Row, WriteResult
 from jcoc.auth.deps import CurrentAgency, CurrentViewer, Principal
+from jcoc.config import Settings
 from jcoc.db.base import utcnow
 from jcoc.db.deps import SessionDep
 
 log = logging.getLogger(__name__)
+
+P = TypeVar("P", StatusPush, MetricsPush)
 
 router = APIRouter(prefix="/api/v1", tags=["push (OPD)"])
 
@@ -57,19 +60,15 @@ def _body_doc(model: type[StatusPush] | type[MetricsPush]) -> dict[str, Any]:
 async def push_status(request: Request, principal: CurrentAgency, db_session: SessionDep) -> Any:
     """Store status events of the caller's services; answered after they are committed."""
     try:
-        settings = request.app.state.settings
-        _rate_limit(request, principal)
-        body = await _read_body(request, settings.max_body_bytes)
-        parsed = push.parse(StatusPush, body, "events", settings)
+        parsed, settings = await _parse(request, principal, StatusPush, "events")
         services = await request.app.state.registry.services(
             db_session=db_session, codes=(e.service for e in parsed.events)
         )
         await db_session.close()  # give the connection back while the batch is written
         rows = push.status_rows(parsed.events, services, _agency(principal), utcnow(), settings)
-        result = await _write(request, rows)
-        return _accepted([r.event_id for r in rows], result)
+        return _accepted([r.event_id for r in rows], await _write(request, rows))
     except Refused as refused:
-        return JSONResponse(refused.body(), refused.status_code, headers=refused.headers)
+        return _refusal(refused)
 
 
 @router.post(
@@ -83,19 +82,15 @@ async def push_status(request: Request, principal: CurrentAgency, db_session: Se
 async def push_metrics(request: Request, principal: CurrentAgency, db_session: SessionDep) -> Any:
     """Store KPI samples of the caller's KPIs; answered after they are committed."""
     try:
-        settings = request.app.state.settings
-        _rate_limit(request, principal)
-        body = await _read_body(request, settings.max_body_bytes)
-        parsed = push.parse(MetricsPush, body, "samples", settings)
+        parsed, settings = await _parse(request, principal, MetricsPush, "samples")
         kpis = await request.app.state.registry.kpis(
             db_session=db_session, codes=(s.kpi for s in parsed.samples)
         )
         await db_session.close()
         rows = push.kpi_rows(parsed.samples, kpis, _agency(principal), utcnow(), settings)
-        result = await _write(request, rows)
-        return _accepted([r.sample_id for r in rows], result)
+        return _accepted([r.sample_id for r in rows], await _write(request, rows))
     except Refused as refused:
-        return JSONResponse(refused.body(), refused.status_code, headers=refused.headers)
+        return _refusal(refused)
 
 
 @router.get("/ingest/stats", tags=["metrics"], summary="Writer and rate-limit counters")
@@ -104,6 +99,20 @@ async def ingest_stats(request: Request, _viewer: CurrentViewer) -> dict[str, in
     stats = dict(request.app.state.writer.stats.as_dict())
     stats["rate_limited"] = request.app.state.rate_limiter.limited
     return stats
+
+
+async def _parse(
+    request: Request, principal: Principal, model: type[P], list_name: str
+) -> tuple[P, Settings]:
+    """The checks before any database work: rate limit, body size, JSON and fields."""
+    settings: Settings = request.app.state.settings
+    _rate_limit(request, principal)
+    body = await _read_body(request, settings.max_body_bytes)
+    return push.parse(model, body, list_name, settings), settings
+
+
+def _refusal(refused: Refused) -> JSONResponse:
+    return JSONResponse(refused.body(), refused.status_code, headers=refused.headers)
 
 
 def _agency(principal: Principal) -> str:
