@@ -18,21 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jcoc.db.base import utcnow
 from jcoc.notify.models import Webhook, WebhookDelivery
 
-# Events a webhook can subscribe to (the bus `incident` channel's `event` values).
-EVENTS = (
-    "created",
-    "acknowledged",
-    "assigned",
-    "in_progress",
-    "commented",
-    "resolved",
-    "closed",
-    "reopened",
-    "escalated",
-    "reminder",
-    "updated",
-)
-
 
 async def enqueue(
     *, db_session: AsyncSession, event: str, payload: dict[str, Any], now: datetime | None = None
