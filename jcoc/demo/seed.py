@@ -15,16 +15,15 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jcoc import geo
 from jcoc.auth import security
 from jcoc.auth import service as auth_service
 from jcoc.auth.models import Role
-from jcoc.camera.models import Camera
+from jcoc.camera import service as camera_service
 from jcoc.demo import jambi
-from jcoc.kpi.models import KpiDefinition
+from jcoc.kpi import service as kpi_service
 from jcoc.opd import service as opd_service
 from jcoc.opd.models import Agency
 
@@ -82,42 +81,39 @@ async def seed_city(*, db_session: AsyncSession) -> SeedCounts:
             )
             created.services += 1
         for kpi in seed.kpis:
-            if await db_session.scalar(select(KpiDefinition).where(KpiDefinition.code == kpi.code)):
+            if await kpi_service.get_kpi_by_code(db_session=db_session, code=kpi.code):
                 continue
-            db_session.add(
-                KpiDefinition(
-                    agency_id=agency.id,
-                    code=kpi.code,
-                    name=kpi.name,
-                    unit=kpi.unit,
-                    warn_at=kpi.warn_at,
-                    crit_at=kpi.crit_at,
-                    higher_is_worse=kpi.higher_is_worse,
-                    expected_interval_s=max(300, kpi.report_s * 4),
-                )
+            await kpi_service.create_kpi(
+                db_session=db_session,
+                agency=agency,
+                code=kpi.code,
+                name=kpi.name,
+                unit=kpi.unit,
+                warn_at=kpi.warn_at,
+                crit_at=kpi.crit_at,
+                higher_is_worse=kpi.higher_is_worse,
+                expected_interval_s=max(300, kpi.report_s * 4),
             )
             created.kpis += 1
     for index, cam in enumerate(jambi.CAMERAS):
-        if await db_session.scalar(select(Camera).where(Camera.code == cam.code)):
+        if await camera_service.get_camera(db_session=db_session, code=cam.code):
             continue
         place = geo.find_kecamatan(cam.kecamatan)
         if place is None:
             raise ValueError(f"camera {cam.code}: unknown kecamatan {cam.kecamatan!r}")
-        db_session.add(
-            Camera(
-                code=cam.code,
-                name=cam.name,
-                url=camera_url(index),
-                kecamatan=place.name,
-                lat=round(place.lat + cam.offset[0], 5),
-                lon=round(place.lon + cam.offset[1], 5),
-                agency_id=agencies[cam.agency].id if cam.agency in agencies else None,
-                expected_fps=SIM_FPS,
-                sample_fps=1.0,
-            )
+        await camera_service.create_camera(
+            db_session=db_session,
+            code=cam.code,
+            url=camera_url(index),
+            name=cam.name,
+            kecamatan=place.name,
+            lat=round(place.lat + cam.offset[0], 5),
+            lon=round(place.lon + cam.offset[1], 5),
+            agency_id=agencies[cam.agency].id if cam.agency in agencies else None,
+            expected_fps=SIM_FPS,
+            sample_fps=1.0,
         )
         created.cameras += 1
-    await db_session.flush()
     return created
 
 
