@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jcoc.db.base import utcnow
-from jcoc.db.dialect import drop_older_than, has_timescale
+from jcoc.db.dialect import drop_older_than, is_hypertable
 from jcoc.db.models import TIMESERIES_TABLES, Base
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def _prune_table(
     t = Base.metadata.tables[table]
     chunks: int | None = None
     boundary: datetime | None = cutoff
-    if has_timescale(conn):
+    if is_hypertable(conn, table):
         # drop_chunks removes the chunks that END at or before the cutoff: the rows going
         # are those older than the latest such end.
         chunks, boundary = conn.execute(
