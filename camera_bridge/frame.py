@@ -18,7 +18,6 @@ class Frame:
         "_av",
         "_bgr",
         "_jpeg",
-        "_jpeg_quality",
         "_lock",
         "height",
         "mono",
@@ -38,8 +37,9 @@ class Frame:
         self._av = av_frame
         self._bgr = bgr
         self._jpeg = jpeg
-        self._jpeg_quality = 0
-        self._lock = threading.Lock()
+        # Re-entrant: jpeg() holds it while bgr() decodes, so viewers racing on one frame
+        # wait for the first encode instead of each encoding it again.
+        self._lock = threading.RLock()
         self.mono = time.monotonic()
         self.time = datetime.now(UTC)
         if av_frame is not None:
@@ -90,19 +90,15 @@ class Frame:
     def jpeg(self, quality: int = 75, max_width: int = 1280) -> bytes:
         """The picture as JPEG, encoded once per frame however many viewers ask."""
         with self._lock:
-            if self._jpeg is not None:
-                return self._jpeg
-        bgr = self.bgr()
-        if bgr.shape[1] > max_width:
-            height = _height_for(max_width, bgr.shape[1], bgr.shape[0])
-            bgr = cv2.resize(bgr, (max_width, height), interpolation=cv2.INTER_AREA)
-        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        if not ok:
-            raise ValueError("JPEG encoding failed")
-        with self._lock:
             if self._jpeg is None:
+                bgr = self.bgr()
+                if bgr.shape[1] > max_width:
+                    height = _height_for(max_width, bgr.shape[1], bgr.shape[0])
+                    bgr = cv2.resize(bgr, (max_width, height), interpolation=cv2.INTER_AREA)
+                ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+                if not ok:
+                    raise ValueError("JPEG encoding failed")
                 self._jpeg = buf.tobytes()
-                self._jpeg_quality = quality
             return self._jpeg
 
     @property
