@@ -14,10 +14,9 @@ import numpy as np
 
 from camera_bridge.frame import Frame
 from camera_bridge.stream import CameraStream, StreamOptions
+from jcoc.camera.runtime import MJPEG_BOUNDARY
 
 log = logging.getLogger(__name__)
-
-BOUNDARY = "jcocframe"
 
 
 class StaleFrameError(Exception):
@@ -149,7 +148,7 @@ class CameraBridge:
 
 
 def _part(jpeg: bytes) -> bytes:
-    head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+    head = f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
     return head.encode() + jpeg + b"\r\n"
 
 
