@@ -76,13 +76,14 @@ class HealthDetector:
         raw = self._absolute(m)
         if raw == "ok" and self.learned >= cfg.baseline_samples and self.reference is not None:
             ratio = m.sharpness / self.sharpness_base if self.sharpness_base > 0 else None
-            shift, response = displacement(grey, self.reference.astype(np.uint8))
+            reference = self.reference.astype(np.uint8)
+            shift, response = displacement(grey, reference)
             if m.flat > cfg.covered_flat and m.flat - self.flat_base > cfg.covered_delta:
                 raw = "covered"
             elif ratio is not None and ratio < cfg.blur_ratio:
                 raw = "blurred"
             elif (shift > cfg.moved_shift and response > 0.05) or similarity(
-                grey, self.reference.astype(np.uint8)
+                grey, reference
             ) < cfg.moved_similarity:
                 raw = "moved"
         if raw == "ok" and degraded:
