@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
 
 import pytest
@@ -133,9 +134,13 @@ async def test_cancelling_the_sender_during_a_waiting_send_ends_it() -> None:
     sink.open.clear()
     client.offer(update(1, "a"))
     await settle()
+    inflight = client._inflight
+    assert inflight is not None  # the send started by hand is waiting
     sender.cancel()
     with pytest.raises(asyncio.CancelledError):
-        await sender
+        await asyncio.wait_for(sender, 5)
+    # The cancellation reached the send itself: it is closed, not left suspended.
+    assert inspect.getcoroutinestate(inflight.coro) == inspect.CORO_CLOSED
     sink.open.set()
     await settle()
     assert sink.frames == []
