@@ -59,7 +59,6 @@ class Leader:
         self.retry_s = retry_s
         self.always = engine.dialect.name == "sqlite"  # one process owns the file
         self.is_leader = self.always
-        self.changes = 0  # times leadership was gained or lost (for logs and tests)
         self._url = engine.url
         self._conn: psycopg.AsyncConnection[Any] | None = None
         # A query on the lock connection taking longer than this means it is gone. Short:
@@ -118,7 +117,6 @@ class Leader:
 
     def _set(self, leader: bool) -> None:
         self.is_leader = leader
-        self.changes += 1
         log.warning(
             "this process %s the leader of its job group",
             "is now" if leader else "is no longer",
@@ -264,7 +262,6 @@ def singleton(*components: Component, group: str = JOBS) -> Component:
         app.state.job_groups[group] = jobs
         if group == JOBS:
             app.state.leader = leader
-            app.state.singleton_jobs = jobs
         await jobs.start()
         try:
             yield
