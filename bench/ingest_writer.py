@@ -10,7 +10,8 @@ import time
 from typing import Any
 
 from bench.ingest_setup import Bench, raw_copy_rows_per_s, row, timescale
-from ingest.writer import StatusRow, Writer
+from ingest.rows import StatusRow
+from ingest.writer import Writer
 from jcoc.db.base import utcnow
 from jcoc.db.engine import create_engine, detect_flavor
 

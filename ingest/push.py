@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ingest.registry import Owned
+from ingest.rows import KpiRow, StatusRow
 from ingest.schemas import KpiSampleIn, StatusEventIn
-from ingest.writer import KpiRow, StatusRow
 from jcoc.config import Settings
 
 M = TypeVar("M", bound=BaseModel)

@@ -17,8 +17,9 @@ from fastapi.responses import JSONResponse, Response
 
 from ingest import push
 from ingest.push import Refused
+from ingest.rows import Row
 from ingest.schemas import MetricsPush, PushError, PushResult, StatusPush, inline_schema
-from ingest.writer import DatabaseUnavailable, Overloaded, Row, WriteResult
+from ingest.writer import DatabaseUnavailable, Overloaded, WriteResult
 from jcoc.auth.deps import CurrentAgency, CurrentViewer, Principal
 from jcoc.config import Settings
 from jcoc.db.base import utcnow

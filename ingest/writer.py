@@ -2,10 +2,8 @@
 
 A request (or a probe) validates its rows, calls `write()` and awaits the result. The
 writer gathers the rows of all requests waiting at that moment (plus a few milliseconds),
-writes them in ONE transaction — on PostgreSQL a binary COPY straight into the table when
-every row is new (a lone COPY on an autocommit connection: committed when it completes),
-else a COPY into a temporary table, then `INSERT … SELECT … ON CONFLICT DO NOTHING
-RETURNING` to tell new rows from duplicates — commits, and only then answers every request.
+writes them in ONE transaction (how, per database: ingest/store.py), which also tells new
+rows from duplicates, and only once it is committed answers every request.
 So an answer means durable; a database error answers every request of the batch with
 `DatabaseUnavailable` (the API turns it into 503 + Retry-After) and the next batch
 reconnects. Committed facts are then published on the bus (`status`, `kpi`; shapes in
@@ -22,15 +20,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ingest.rows import KpiRow, Row, StatusRow
+from ingest.store import PgStore, insert_sqlalchemy
 from jcoc.bus import Bus
 from jcoc.config import Settings
 from jcoc.db import dialect
 from jcoc.db.base import utcnow
-from jcoc.kpi.models import KpiSample
-from jcoc.status.models import StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -41,40 +38,6 @@ class DatabaseUnavailable(RuntimeError):
 
 class Overloaded(RuntimeError):
     """Too many rows are waiting already; the caller should retry shortly."""
-
-
-@dataclass(slots=True)
-class StatusRow:
-    service_id: int
-    service: str
-    agency: str
-    event_id: str
-    time: datetime
-    status: str
-    message: str = ""
-    latency_ms: float | None = None
-    source: str = "push"
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return ("s", self.service_id, self.event_id, self.time)
-
-
-@dataclass(slots=True)
-class KpiRow:
-    kpi_id: int
-    kpi: str
-    agency: str
-    sample_id: str
-    time: datetime
-    value: float
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return ("k", self.kpi_id, self.sample_id, self.time)
-
-
-Row = StatusRow | KpiRow
 
 
 @dataclass(frozen=True)
@@ -115,12 +78,6 @@ class _Pending:
     new: list[bool] = field(default_factory=list)
 
 
-_STATUS_COLS = "time, service_id, event_id, status, message, latency_ms, source, received_at"
-_STATUS_TYPES = ["timestamptz", "int4", "text", "text", "text", "float8", "text", "timestamptz"]
-_KPI_COLS = "time, kpi_id, sample_id, value, received_at"
-_KPI_TYPES = ["timestamptz", "int4", "text", "float8", "timestamptz"]
-
-
 class Writer:
     """Group commit of status events and KPI samples, shared by every request and probe."""
 
@@ -141,13 +98,11 @@ class Writer:
         self.window_s = window_s
         self.max_batch_rows = max_batch_rows
         self.max_pending_rows = max_pending_rows
-        self.connect_timeout_s = connect_timeout_s
         self.stats = WriterStats()
         self.retry_after_s = 2
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._pg: Any = None  # psycopg.AsyncConnection, opened lazily, reopened after errors
-        self._slow_left = 0  # batches left to write on the exact (temp table) path
+        self._pg = PgStore(engine, connect_timeout_s)
         self._last_batch_requests = 0
 
     # -- lifecycle -----------------------------------------------------------------
@@ -164,7 +119,7 @@ class Writer:
             pending = self._queue.get_nowait()
             if not pending.future.done():
                 pending.future.set_exception(DatabaseUnavailable("the writer is stopping"))
-        await self._close_pg()
+        await self._pg.close()
 
     # -- API -----------------------------------------------------------------------
     async def write(self, rows: Sequence[Row]) -> WriteResult:
@@ -259,159 +214,8 @@ class Writer:
         status = [r for r in rows if isinstance(r, StatusRow)]
         kpis = [r for r in rows if isinstance(r, KpiRow)]
         if dialect.supports_copy(self.engine.dialect.name):
-            return await self._insert_pg(status, kpis, received)
-        return await self._insert_sqlalchemy(status, kpis, received)
-
-    # -- PostgreSQL: binary COPY into a temp table, then INSERT … ON CONFLICT ---------
-    async def _connect_pg(self) -> Any:
-        import psycopg
-
-        if self._pg is not None and not self._pg.closed:
-            return self._pg
-        url = make_url(self.engine.url).set(drivername="postgresql")
-        # Autocommit: a lone COPY is its own transaction, committed when it completes — two
-        # round trips instead of four (BEGIN, COPY, data, COMMIT). Several statements that
-        # must commit together run in an explicit `conn.transaction()`.
-        conn = await psycopg.AsyncConnection.connect(
-            url.render_as_string(hide_password=False),
-            connect_timeout=max(1, int(self.connect_timeout_s)),
-            autocommit=True,
-        )
-        async with conn.transaction(), conn.cursor() as cur:
-            await cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS jcoc_status_event_in "
-                "(LIKE status_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
-            await cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS jcoc_kpi_sample_in "
-                "(LIKE kpi_sample INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
-        self._pg = conn
-        return conn
-
-    async def _close_pg(self) -> None:
-        if self._pg is not None:
-            with contextlib.suppress(Exception):
-                await self._pg.close()
-        self._pg = None
-
-    async def _insert_pg(
-        self, status: list[StatusRow], kpis: list[KpiRow], received: datetime
-    ) -> set[tuple[Any, ...]] | None:
-        from psycopg.errors import UniqueViolation
-
-        tables: list[tuple[str, str, list[str], list[Any], str, str]] = []
-        if status:
-            values: list[Any] = [
-                (
-                    r.time,
-                    r.service_id,
-                    r.event_id,
-                    r.status,
-                    r.message,
-                    r.latency_ms,
-                    r.source,
-                    received,
-                )
-                for r in status
-            ]
-            tables.append(
-                (
-                    "status_event",
-                    _STATUS_COLS,
-                    _STATUS_TYPES,
-                    values,
-                    "service_id, event_id, time",
-                    "s",
-                )
-            )
-        if kpis:
-            values = [(k.time, k.kpi_id, k.sample_id, k.value, received) for k in kpis]
-            tables.append(
-                ("kpi_sample", _KPI_COLS, _KPI_TYPES, values, "kpi_id, sample_id, time", "k")
-            )
-        try:
-            conn = await self._connect_pg()
-            if self._slow_left <= 0:
-                # Fast path, the usual case: every row is new, so COPY straight into the
-                # tables. One duplicate aborts the transaction; then the exact path runs.
-                try:
-                    async with conn.cursor() as cur:
-                        if len(tables) == 1:  # one statement: its own transaction
-                            await _copy(cur, *tables[0][:4])
-                        else:
-                            async with conn.transaction():
-                                for table, cols, types, rows, _key, _tag in tables:
-                                    await _copy(cur, table, cols, types, rows)
-                    return None
-                except UniqueViolation:
-                    # Retries come in bursts: skip the fast path for the next few batches.
-                    self._slow_left = 20
-            else:
-                self._slow_left -= 1
-            # Exact path: COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING
-            # RETURNING tells which rows are new.
-            inserted: set[tuple[Any, ...]] = set()
-            async with conn.transaction(), conn.cursor() as cur:
-                for table, cols, types, rows, key, tag in tables:
-                    temp = f"jcoc_{table}_in"
-                    await _copy(cur, temp, cols, types, rows)
-                    await cur.execute(
-                        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {temp} "  # noqa: S608
-                        f"ON CONFLICT DO NOTHING RETURNING {key}"
-                    )
-                    inserted.update((tag, *row) for row in await cur.fetchall())
-            return inserted
-        except BaseException:
-            # Unknown connection state (or an outcome we could not read): start afresh.
-            await self._close_pg()
-            raise
-
-    # -- SQLite (and anything without COPY): INSERT OR IGNORE … RETURNING -------------
-    async def _insert_sqlalchemy(
-        self, status: list[StatusRow], kpis: list[KpiRow], received: datetime
-    ) -> set[tuple[Any, ...]]:
-        name = self.engine.dialect.name
-        inserted: set[tuple[Any, ...]] = set()
-        async with self.engine.begin() as conn:
-            if status:
-                table = StatusEvent.__table__
-                stmt = dialect.insert_ignore(name, table).returning(  # type: ignore[arg-type]
-                    table.c.service_id, table.c.event_id, table.c.time
-                )
-                values = [
-                    {
-                        "time": r.time,
-                        "service_id": r.service_id,
-                        "event_id": r.event_id,
-                        "status": r.status,
-                        "message": r.message,
-                        "latency_ms": r.latency_ms,
-                        "source": r.source,
-                        "received_at": received,
-                    }
-                    for r in status
-                ]
-                for row in await _insert_many(conn, stmt, values):
-                    inserted.add(("s", *row))
-            if kpis:
-                table = KpiSample.__table__
-                stmt = dialect.insert_ignore(name, table).returning(  # type: ignore[arg-type]
-                    table.c.kpi_id, table.c.sample_id, table.c.time
-                )
-                values = [
-                    {
-                        "time": k.time,
-                        "kpi_id": k.kpi_id,
-                        "sample_id": k.sample_id,
-                        "value": k.value,
-                        "received_at": received,
-                    }
-                    for k in kpis
-                ]
-                for row in await _insert_many(conn, stmt, values):
-                    inserted.add(("k", *row))
-        return inserted
+            return await self._pg.insert(status, kpis, received)
+        return await insert_sqlalchemy(self.engine, status, kpis, received)
 
     # -- after commit --------------------------------------------------------------
     async def _publish(self, rows: list[Row], received: datetime) -> None:
@@ -460,35 +264,3 @@ class Writer:
             except Exception:
                 # The facts are committed; live views catch up from the database.
                 log.warning("writer: publishing committed facts failed", exc_info=True)
-
-
-async def _copy(cur: Any, table: str, cols: str, types: list[str], rows: list[Any]) -> None:
-    # Table and column names are constants of this module, never input.
-    async with cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(types)
-        for row in rows:
-            await copy.write_row(row)
-
-
-def status_message(row: StatusRow, received_iso: str) -> dict[str, Any]:
-    """The `status` bus message of a committed event (docs/bus-events.md)."""
-    return {
-        "service": row.service,
-        "agency": row.agency,
-        "status": row.status,
-        "time": row.time.isoformat(),
-        "received_at": received_iso,
-        "message": row.message,
-        "latency_ms": row.latency_ms,
-        "source": row.source,
-        "event_id": row.event_id,
-    }
-
-
-async def _insert_many(conn: Any, stmt: Any, values: list[dict[str, Any]]) -> list[Any]:
-    # SQLite limits bound parameters per statement: insert in slices.
-    out: list[Any] = []
-    for start in range(0, len(values), 500):
-        result = await conn.execute(stmt, values[start : start + 500])
-        out.extend(tuple(r) for r in result.all())
-    return out

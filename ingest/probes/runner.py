@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingest.probes.checks import CheckResult, check_http, check_tcp
-from ingest.writer import StatusRow, Writer
+from ingest.rows import StatusRow
+from ingest.writer import Writer
 from jcoc.bus import Bus
 from jcoc.db.base import utcnow
 from jcoc.opd.models import Agency, ProbeKind, Service
