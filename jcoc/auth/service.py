@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -217,12 +218,15 @@ async def authenticate(*, db_session: AsyncSession, username: str, password: str
     user = await get_user_by_username(db_session=db_session, username=username)
     if user is None or not user.active:
         # Spend the same time as a real check so usernames cannot be probed by timing.
-        security.verify_password(_DUMMY_HASH, password)
+        security.verify_password(_dummy_hash(), password)
         return None
     return user if security.verify_password(user.password_hash, password) else None
 
 
-_DUMMY_HASH = security.hash_password("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users; made on first need, not at import."""
+    return security.hash_password("not-a-real-password")
 
 
 async def create_login_session(
